@@ -1,0 +1,91 @@
+package dev.herald;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Herald's settings. Each comes from a flag ({@code --port=8080}), else the environment
+ * ({@code HERALD_PORT}), else a safe default. The README lists every one.
+ */
+public record Config(
+        String host,
+        int port,
+        String publicUrl,
+        Path dataDir,
+        String databaseUrl,
+        String adminToken,
+        int workers,
+        int dbPoolSize,
+        boolean demo) {
+
+    public static Config from(String[] args, Map<String, String> env) {
+        Map<String, String> flags = new HashMap<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("Unexpected argument: " + arg);
+            }
+            String body = arg.substring(2);
+            int eq = body.indexOf('=');
+            String name = eq < 0 ? body : body.substring(0, eq);
+            flags.put("HERALD_" + name.toUpperCase().replace('-', '_'), eq < 0 ? "true" : body.substring(eq + 1));
+        }
+        Map<String, String> merged = new HashMap<>(env);
+        merged.putAll(flags);
+        Settings s = new Settings(merged);
+        int port = s.integer("HERALD_PORT", 8080, 0, 65535);
+        return new Config(
+                s.text("HERALD_HOST", "127.0.0.1"),
+                port,
+                s.text("HERALD_PUBLIC_URL", "http://localhost:" + port),
+                Path.of(s.text("HERALD_DATA_DIR", "./data")).toAbsolutePath().normalize(),
+                s.text("HERALD_DATABASE_URL", null),
+                s.text("HERALD_ADMIN_TOKEN", null),
+                s.integer("HERALD_WORKERS", 2, 1, 256),
+                s.integer("HERALD_DB_POOL_SIZE", 16, 2, 512),
+                s.bool("HERALD_DEMO", false));
+    }
+
+    public Config withPort(int newPort) {
+        return new Config(host, newPort, publicUrl, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo);
+    }
+
+    public Config withPublicUrl(String url) {
+        return new Config(host, port, url, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo);
+    }
+
+    private record Settings(Map<String, String> values) {
+        String text(String name, String fallback) {
+            String value = values.get(name);
+            return value == null || value.isBlank() ? fallback : value.trim();
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            String value = text(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                int parsed = Integer.parseInt(value);
+                if (parsed < min || parsed > max) {
+                    throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
+                }
+                return parsed;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " must be an integer, got " + value);
+            }
+        }
+
+        boolean bool(String name, boolean fallback) {
+            String value = text(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            return switch (value.toLowerCase()) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> throw new IllegalArgumentException(name + " must be true or false, got " + value);
+            };
+        }
+    }
+}

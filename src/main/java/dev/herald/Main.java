@@ -1,0 +1,174 @@
+package dev.herald;
+
+import dev.herald.auth.AdminToken;
+import dev.herald.auth.AuthStore;
+import dev.herald.auth.Authenticator;
+import dev.herald.auth.KeyRoutes;
+import dev.herald.auth.KeyService;
+import dev.herald.db.Database;
+import dev.herald.db.EmbeddedDatabase;
+import dev.herald.demo.DemoSeed;
+import dev.herald.directory.DirectoryRoutes;
+import dev.herald.directory.DirectoryService;
+import dev.herald.directory.DirectoryStore;
+import dev.herald.notify.FeedService;
+import dev.herald.notify.FeedStore;
+import dev.herald.notify.LegacyRoutes;
+import dev.herald.notify.NotificationDelivery;
+import dev.herald.notify.NotificationRoutes;
+import dev.herald.notify.NotificationService;
+import dev.herald.notify.NotificationStore;
+import dev.herald.ops.OpsRoutes;
+import dev.herald.ops.RequestMetrics;
+import dev.herald.web.ApiException;
+import dev.herald.web.Http;
+import dev.herald.work.OutboxWorkers;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Herald's entry point and its only wiring: plain constructors, no container. */
+public final class Main {
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        configureLogging();
+        Config config;
+        try {
+            config = Config.from(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("herald: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Running herald = start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(herald::close, "herald-shutdown"));
+        System.out.println("Herald is listening on http://" + config.host() + ":" + herald.port()
+                + "  (API base: " + config.publicUrl() + "/api/v1)");
+        if (herald.adminToken().generated()) {
+            System.out.println("Generated an admin token (kept in " + herald.adminToken().file() + "): " + herald.adminToken().token());
+        } else if (herald.adminToken().file() != null) {
+            System.out.println("Admin token: kept in " + herald.adminToken().file());
+        }
+        if (config.demo()) {
+            System.out.println(DemoSeed.ensure(herald.services(), config).describe(config.publicUrl()));
+        }
+    }
+
+    private static void configureLogging() {
+        if (System.getProperty("java.util.logging.config.file") != null) {
+            return;
+        }
+        try (var in = Main.class.getResourceAsStream("/logging.properties")) {
+            java.util.logging.LogManager.getLogManager().readConfiguration(in);
+        } catch (java.io.IOException e) {
+            System.err.println("herald: could not read logging.properties: " + e.getMessage());
+        }
+    }
+
+    /** Everything a request handler may call, built once. */
+    public record Services(
+            Authenticator auth,
+            DirectoryService directory,
+            KeyService keys,
+            NotificationService notifications,
+            FeedService feed,
+            Database database,
+            PrometheusMeterRegistry metrics,
+            AtomicBoolean draining) {
+    }
+
+    /** Starts the database, the workers and the HTTP server; {@link Running#close()} stops them in reverse. */
+    public static Running start(Config config) {
+        EmbeddedDatabase embedded = config.databaseUrl() == null ? EmbeddedDatabase.start(config.dataDir()) : null;
+        Database database = Database.connect(
+                embedded != null ? embedded.target() : Database.JdbcTarget.parse(config.databaseUrl()), config.dbPoolSize());
+        AdminToken.Resolved adminToken = AdminToken.resolve(config.adminToken(), config.dataDir());
+
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+
+        var jdbi = database.jdbi();
+        DirectoryStore directoryStore = new DirectoryStore(jdbi);
+        AuthStore authStore = new AuthStore(jdbi);
+        Authenticator auth = new Authenticator(authStore, adminToken.token());
+        NotificationStore notificationStore = new NotificationStore();
+        Services services = new Services(
+                auth,
+                new DirectoryService(directoryStore),
+                new KeyService(authStore, directoryStore),
+                new NotificationService(jdbi, directoryStore, notificationStore, metrics),
+                new FeedService(new FeedStore(jdbi), config.publicUrl()),
+                database,
+                metrics,
+                new AtomicBoolean(false));
+
+        OutboxWorkers workers = new OutboxWorkers(database,
+                Map.of(NotificationDelivery.KIND, new NotificationDelivery(notificationStore, metrics)),
+                config.workers(), metrics);
+        workers.start();
+
+        WebServer server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false)
+                .maxPayloadSize(Http.MAX_BODY_BYTES * 2L)
+                .routing(routing -> routing(routing, services))
+                .build()
+                .start();
+        return new Running(server, workers, database, embedded, adminToken, services);
+    }
+
+    /** The whole HTTP surface; tests build the same routing. */
+    public static void routing(HttpRouting.Builder routing, Services s) {
+        routing.addFilter(new RequestMetrics(s.metrics()))
+                .register(new OpsRoutes(s.database(), s.metrics(), s.draining()::get))
+                .register("/api/v1", new KeyRoutes(s.auth(), s.keys()))
+                .register("/api/v1", new DirectoryRoutes(s.auth(), s.directory()))
+                .register("/api/v1", new NotificationRoutes(s.auth(), s.notifications(), s.feed()))
+                .register("/api/v2", new LegacyRoutes(s.auth(), s.notifications()))
+                .any((req, res) -> {
+                    throw ApiException.notFound("No such endpoint: " + req.prologue().method().text() + " " + req.path().path(), null);
+                })
+                .error(ApiException.class, (req, res, e) -> Http.error(res, e))
+                .error(Exception.class, (req, res, e) -> {
+                    LOG.log(Level.SEVERE, "Unhandled error on " + req.prologue().method().text() + " " + req.path().path(), e);
+                    Http.json(res, 500, Map.of("error", Map.of("type", "internal_server_error",
+                            "code", "internal_server_error", "message", "An unexpected error occurred")));
+                });
+    }
+
+    /** A started Herald. */
+    public record Running(WebServer server, OutboxWorkers workers, Database database, EmbeddedDatabase embedded,
+                          AdminToken.Resolved adminToken, Services services) implements AutoCloseable {
+        public int port() {
+            return server.port();
+        }
+
+        /** Graceful stop: refuse new work, let in-flight requests and worker batches finish, then release the database. */
+        @Override
+        public void close() {
+            services.draining().set(true);
+            server.stop();
+            workers.close();
+            database.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+}

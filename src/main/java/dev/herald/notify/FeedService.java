@@ -1,0 +1,183 @@
+package dev.herald.notify;
+
+import dev.herald.auth.Credential;
+import dev.herald.web.ApiException;
+import dev.herald.web.Cursor;
+import dev.herald.web.Page;
+import dev.herald.web.PageInfo;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The user's side of notifications: feed pages, one notification, badges, read marks and topics. */
+public final class FeedService {
+    public static final int DEFAULT_PAGE = 20;
+    public static final int MAX_PAGE = 100;
+    private static final String CURSOR_KIND = "ntf";
+
+    private final FeedStore store;
+    private final String publicUrl;
+
+    public FeedService(FeedStore store, String publicUrl) {
+        this.store = store;
+        this.publicUrl = publicUrl;
+    }
+
+    public record Query(Integer first, String after, String experienceId, String accountId, boolean mentions, boolean unread) {
+    }
+
+    public record Badge(String experienceId, Experience experience, boolean hasUnread, int importantCount, String lastViewedAt) {
+        public record Experience(String id, String name) {
+        }
+    }
+
+    public record Topic(String id, String identifier, String name, String description, boolean defaultPreferenceValue,
+                        App app) {
+        public record App(String id, String name) {
+        }
+    }
+
+    public Page<FeedView> list(Credential caller, Query q) {
+        FeedStore.Reader reader = reader(caller);
+        int limit = q.first() == null ? DEFAULT_PAGE : q.first();
+        long before = q.after() == null ? Long.MAX_VALUE : Cursor.decode(CURSOR_KIND, q.after(), "after");
+        FeedStore.Filter filter = new FeedStore.Filter(q.experienceId(), q.accountId(), q.mentions(), q.unread());
+        List<FeedStore.Hit> hits = store.page(reader.userId(), narrow(reader, filter), filter, before, limit + 1);
+        boolean hasNext = hits.size() > limit;
+        List<FeedStore.Hit> pageHits = hasNext ? hits.subList(0, limit) : hits;
+        List<FeedView> data = render(pageHits);
+        String start = data.isEmpty() ? null : Cursor.encode(CURSOR_KIND, pageHits.getFirst().seq());
+        String end = hasNext ? Cursor.encode(CURSOR_KIND, pageHits.getLast().seq()) : null;
+        return new Page<>(data, new PageInfo(start, end, hasNext, q.after() != null));
+    }
+
+    public FeedView get(Credential caller, String id) {
+        FeedStore.Reader reader = reader(caller);
+        long seq = store.seqOf(id).orElseThrow(() -> ApiException.notFound("Notification not found.", "id"));
+        List<FeedStore.Hit> hits = store.page(reader.userId(), store.sources(reader.userId()), FeedStore.Filter.NONE, seq + 1, 1);
+        if (hits.isEmpty() || hits.getFirst().seq() != seq) {
+            throw ApiException.notFound("Notification not found.", "id");
+        }
+        return render(hits).getFirst();
+    }
+
+    public Map<String, Object> badges(Credential caller) {
+        FeedStore.Reader reader = reader(caller);
+        List<FeedStore.Source> sources = store.sources(reader.userId());
+        Set<String> experiences = new LinkedHashSet<>();
+        for (FeedStore.Source s : sources) {
+            if (s.experienceId() != null && s.toSeq() == FeedStore.OPEN) {
+                experiences.add(s.experienceId());
+            }
+        }
+        Map<String, FeedStore.View> views = store.views(reader.userId());
+        Map<String, Integer> mentions = store.unreadMentionsByExperience(reader.userId(), reader.readAllSeq());
+        Map<String, String> names = store.experienceNames(new ArrayList<>(experiences));
+        List<Badge> badges = new ArrayList<>();
+        for (String experienceId : experiences) {
+            FeedStore.Filter unread = new FeedStore.Filter(experienceId, null, false, true);
+            boolean hasUnread = !store.page(reader.userId(), narrow(reader, unread, sources, views), unread, Long.MAX_VALUE, 1).isEmpty();
+            FeedStore.View view = views.get(experienceId);
+            String lastViewed = latest(view == null ? null : view.lastViewedAt(), reader.readAllAt());
+            badges.add(new Badge(experienceId, new Badge.Experience(experienceId, names.get(experienceId)), hasUnread,
+                    mentions.getOrDefault(experienceId, 0), lastViewed));
+        }
+        return Map.of("data", badges);
+    }
+
+    /** Marks as read everything the user can see now in one experience (or company), or everywhere with {@code all}. */
+    public void markRead(Credential caller, String experienceId, String accountId, boolean all) {
+        FeedStore.Reader reader = reader(caller);
+        if (all) {
+            store.markAllSeen(reader.userId(), newest(reader, FeedStore.Filter.NONE));
+            return;
+        }
+        if (experienceId == null && accountId == null) {
+            throw ApiException.missing("experience_id");
+        }
+        FeedStore.Filter filter = new FeedStore.Filter(experienceId, experienceId == null ? accountId : null, false, false);
+        store.markSeen(reader.userId(), experienceId != null ? experienceId : accountId, newest(reader, filter));
+    }
+
+    public Map<String, Object> topics(Credential caller) {
+        FeedStore.Reader reader = reader(caller);
+        List<Topic> topics = store.topicsFor(reader.userId()).stream()
+                .map(t -> new Topic(t.id(), t.identifier(), t.name(), t.description(), t.defaultPreferenceValue(),
+                        new Topic.App(t.appId(), t.appName())))
+                .toList();
+        return Map.of("data", topics);
+    }
+
+    private long newest(FeedStore.Reader reader, FeedStore.Filter filter) {
+        List<FeedStore.Hit> top = store.page(reader.userId(), narrow(reader, filter), filter, Long.MAX_VALUE, 1);
+        return top.isEmpty() ? 0 : top.getFirst().seq();
+    }
+
+    private List<FeedStore.Source> narrow(FeedStore.Reader reader, FeedStore.Filter filter) {
+        return narrow(reader, filter, store.sources(reader.userId()), filter.unreadOnly() ? store.views(reader.userId()) : Map.of());
+    }
+
+    /**
+     * Drops sources that cannot hold a matching row and, for unread queries, raises each interval's
+     * lower bound to the read watermark where the whole source shares one scope, so the index range
+     * itself excludes what was read.
+     */
+    private static List<FeedStore.Source> narrow(FeedStore.Reader reader, FeedStore.Filter filter,
+                                                 List<FeedStore.Source> sources, Map<String, FeedStore.View> views) {
+        List<FeedStore.Source> kept = new ArrayList<>();
+        for (FeedStore.Source s : sources) {
+            boolean personal = s.key().equals(reader.userId());
+            if (filter.mentionsOnly() && !personal) {
+                continue;
+            }
+            if (filter.experienceId() != null && !personal && !filter.experienceId().equals(s.experienceId())) {
+                continue;
+            }
+            if (filter.companyId() != null && !personal && !filter.companyId().equals(s.companyId())) {
+                continue;
+            }
+            long from = s.fromSeq();
+            if (filter.unreadOnly()) {
+                from = Math.max(from, reader.readAllSeq());
+                String uniformScope = s.key().equals(s.experienceId()) || s.key().equals(s.companyId()) ? s.key() : null;
+                FeedStore.View view = uniformScope == null ? null : views.get(uniformScope);
+                if (view != null) {
+                    from = Math.max(from, view.lastSeenSeq());
+                }
+            }
+            if (from < s.toSeq()) {
+                kept.add(new FeedStore.Source(s.key(), s.companyId(), s.experienceId(), from, s.toSeq()));
+            }
+        }
+        return kept;
+    }
+
+    private List<FeedView> render(List<FeedStore.Hit> hits) {
+        Map<Long, NotificationRow> rows = new HashMap<>();
+        for (NotificationRow row : store.load(hits.stream().map(FeedStore.Hit::seq).toList())) {
+            rows.put(row.seq(), row);
+        }
+        return hits.stream().map(hit -> FeedView.of(rows.get(hit.seq()), hit.mention(), publicUrl)).toList();
+    }
+
+    private FeedStore.Reader reader(Credential caller) {
+        if (!(caller instanceof Credential.User user)) {
+            throw ApiException.forbidden("The notification feed needs a user token.");
+        }
+        return store.reader(user.userId()).orElseThrow(() -> ApiException.unauthorized("Invalid or missing API key"));
+    }
+
+    private static String latest(String a, String b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+}

@@ -1,0 +1,249 @@
+package dev.herald.notify;
+
+import dev.herald.db.Rows;
+import org.jdbi.v3.core.Jdbi;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads a user's feed. First the user's sources with the position interval during which they
+ * belonged to each ({@link #sources}); then, per source, the newest matching audience rows in that
+ * interval through the {@code (source_key, seq)} primary key, merged and cut to the page size.
+ * The cost grows with the number of sources a user has and the page size, never with how many
+ * members an experience has or how many notifications are stored.
+ */
+public final class FeedStore {
+    static final long OPEN = Long.MAX_VALUE;
+
+    private final Jdbi jdbi;
+
+    public FeedStore(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /** A source and one interval (exclusive from, inclusive to) of notification positions the user saw it in. */
+    public record Source(String key, String companyId, String experienceId, long fromSeq, long toSeq) {
+    }
+
+    public record Reader(String userId, long readAllSeq, String readAllAt) {
+    }
+
+    public record Hit(long seq, boolean mention) {
+    }
+
+    public Optional<Reader> reader(String userId) {
+        return jdbi.withHandle(h -> h.createQuery("select id, feed_read_all_seq, feed_read_all_at from users where id = :id")
+                .bind("id", userId)
+                .map((rs, ctx) -> new Reader(rs.getString("id"), rs.getLong("feed_read_all_seq"), Rows.time(rs, "feed_read_all_at")))
+                .findOne());
+    }
+
+    public List<Source> sources(String userId) {
+        List<Source> sources = new ArrayList<>(jdbi.withHandle(h -> h.createQuery("""
+                        with customer as (
+                            select m.product_id, m.company_id, m.granted_seq, coalesce(m.revoked_seq, :open) as to_seq
+                            from memberships m where m.user_id = :user
+                        ), via_product as (
+                            select ep.experience_id, c.company_id, greatest(c.granted_seq, ep.attached_seq) as from_seq, c.to_seq
+                            from customer c join experience_products ep on ep.product_id = c.product_id
+                        ), team as (
+                            select a.company_id, a.granted_seq, coalesce(a.revoked_seq, :open) as to_seq
+                            from authorized_users a where a.user_id = :user
+                        )
+                        select experience_id as key, company_id, experience_id, from_seq, to_seq from via_product
+                        union all
+                        select experience_id || ':customers', company_id, experience_id, from_seq, to_seq from via_product
+                        union all
+                        select product_id, company_id, null, granted_seq, to_seq from customer
+                        union all
+                        select company_id || ':customers', company_id, null, granted_seq, to_seq from customer
+                        union all
+                        select company_id, company_id, null, granted_seq, to_seq from team
+                        union all
+                        select e.id, e.company_id, e.id, t.granted_seq, t.to_seq from team t join experiences e on e.company_id = t.company_id""")
+                .bind("user", userId).bind("open", OPEN)
+                .map((rs, ctx) -> new Source(rs.getString("key"), rs.getString("company_id"), rs.getString("experience_id"),
+                        rs.getLong("from_seq"), rs.getLong("to_seq")))
+                .list()));
+        sources.add(new Source(userId, null, null, 0, OPEN));
+        return sources;
+    }
+
+    /** The per-scope (experience or company) read watermarks of this user. */
+    public Map<String, View> views(String userId) {
+        Map<String, View> views = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("select scope_id, last_seen_seq, last_viewed_at from feed_views where user_id = :user")
+                .bind("user", userId)
+                .map((rs, ctx) -> new View(rs.getString("scope_id"), rs.getLong("last_seen_seq"), Rows.time(rs, "last_viewed_at")))
+                .forEach(v -> views.put(v.scopeId(), v)));
+        return views;
+    }
+
+    public record View(String scopeId, long lastSeenSeq, String lastViewedAt) {
+    }
+
+    /** Filters applied to audience rows; null means "any". */
+    public record Filter(String experienceId, String companyId, boolean mentionsOnly, boolean unreadOnly) {
+        public static final Filter NONE = new Filter(null, null, false, false);
+    }
+
+    /**
+     * The newest hits below {@code beforeSeq}, at most {@code limit}, one per notification.
+     * Sources must already be narrowed by the caller (see FeedService); rows are still checked
+     * against the filter because a user source carries notifications of every experience.
+     */
+    public List<Hit> page(String userId, List<Source> sources, Filter filter, long beforeSeq, int limit) {
+        if (sources.isEmpty()) {
+            return List.of();
+        }
+        String[] keys = new String[sources.size()];
+        Long[] froms = new Long[sources.size()];
+        Long[] tos = new Long[sources.size()];
+        for (int i = 0; i < sources.size(); i++) {
+            keys[i] = sources.get(i).key();
+            froms[i] = sources.get(i).fromSeq();
+            tos[i] = sources.get(i).toSeq();
+        }
+        StringBuilder conditions = new StringBuilder();
+        if (filter.experienceId() != null) {
+            conditions.append(" and a.experience_id = :exp");
+        }
+        if (filter.companyId() != null) {
+            conditions.append(" and a.company_id = :company");
+        }
+        if (filter.mentionsOnly()) {
+            conditions.append(" and a.mention");
+        }
+        if (filter.unreadOnly()) {
+            conditions.append(" and a.seq > coalesce((select v.last_seen_seq from feed_views v"
+                    + " where v.user_id = :user and v.scope_id = coalesce(a.experience_id, a.company_id)), 0)");
+        }
+        String sql = """
+                select hit.seq, bool_or(hit.mention) as mention
+                from unnest(cast(:keys as text[]), cast(:froms as bigint[]), cast(:tos as bigint[])) as s(key, from_seq, to_seq)
+                cross join lateral (
+                    select a.seq, a.mention from notification_audiences a
+                    where a.source_key = s.key and a.seq > s.from_seq and a.seq <= s.to_seq and a.seq < :before
+                    %s
+                    order by a.seq desc limit :limit
+                ) hit
+                group by hit.seq order by hit.seq desc limit :limit""".formatted(conditions);
+        return jdbi.withHandle(h -> {
+            var query = h.createQuery(sql)
+                    .bind("keys", keys).bind("froms", froms).bind("tos", tos)
+                    .bind("before", beforeSeq).bind("limit", limit).bind("user", userId);
+            if (filter.experienceId() != null) {
+                query.bind("exp", filter.experienceId());
+            }
+            if (filter.companyId() != null) {
+                query.bind("company", filter.companyId());
+            }
+            return query.map((rs, ctx) -> new Hit(rs.getLong("seq"), rs.getBoolean("mention"))).list();
+        });
+    }
+
+    /** Unread mentions of this user per experience, above each experience's read watermark. */
+    public Map<String, Integer> unreadMentionsByExperience(String userId, long readAllSeq) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("""
+                        select a.experience_id, count(*) as n from notification_audiences a
+                        left join feed_views v on v.user_id = :user and v.scope_id = a.experience_id
+                        where a.source_key = :user and a.mention and a.experience_id is not null
+                          and a.seq > greatest(:readAll, coalesce(v.last_seen_seq, 0))
+                        group by a.experience_id""")
+                .bind("user", userId).bind("readAll", readAllSeq)
+                .map((rs, ctx) -> Map.entry(rs.getString("experience_id"), rs.getInt("n")))
+                .forEach(e -> counts.put(e.getKey(), e.getValue())));
+        return counts;
+    }
+
+    public void markSeen(String userId, String scopeId, long seq) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        insert into feed_views (user_id, scope_id, last_seen_seq, last_viewed_at) values (:user, :scope, :seq, now())
+                        on conflict (user_id, scope_id) do update
+                        set last_seen_seq = greatest(feed_views.last_seen_seq, excluded.last_seen_seq), last_viewed_at = now()""")
+                .bind("user", userId).bind("scope", scopeId).bind("seq", seq).execute());
+    }
+
+    public void markAllSeen(String userId, long seq) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                        update users set feed_read_all_seq = greatest(feed_read_all_seq, :seq), feed_read_all_at = now()
+                        where id = :user""")
+                .bind("user", userId).bind("seq", seq).execute());
+    }
+
+    /** The full rows behind hits, for rendering. */
+    public List<NotificationRow> load(List<Long> seqs) {
+        if (seqs.isEmpty()) {
+            return List.of();
+        }
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select n.seq, n.id, n.title, n.subtitle, n.content, n.rest_path, n.created_at, n.company_id, n.experience_id,
+                               c.title as company_title, c.route as company_route, c.logo_url as company_logo,
+                               e.name as experience_name, e.image_url as experience_image,
+                               a.id as app_id, a.name as app_name, a.icon_url as app_icon, a.base_url, a.experience_path, a.dashboard_path,
+                               iu.profile_picture_url as icon_picture,
+                               s.id as sender_id, s.username as sender_username, s.name as sender_name,
+                               t.id as topic_id, t.identifier as topic_identifier, t.name as topic_name
+                        from notifications n
+                        join companies c on c.id = n.company_id
+                        left join experiences e on e.id = n.experience_id
+                        left join apps a on a.id = n.app_id
+                        left join users iu on iu.id = n.icon_user_id
+                        left join users s on s.id = n.sender_user_id
+                        left join notification_topics t on t.id = n.topic_id
+                        where n.seq = any(:seqs)""")
+                .bind("seqs", seqs.toArray(new Long[0]))
+                .map((rs, ctx) -> new NotificationRow(rs.getLong("seq"), rs.getString("id"), rs.getString("title"),
+                        rs.getString("subtitle"), rs.getString("content"), rs.getString("rest_path"), Rows.time(rs, "created_at"),
+                        rs.getString("company_id"), rs.getString("company_title"), rs.getString("company_route"),
+                        rs.getString("company_logo"), rs.getString("experience_id"), rs.getString("experience_name"),
+                        rs.getString("experience_image"), rs.getString("app_id"), rs.getString("app_name"),
+                        rs.getString("app_icon"), rs.getString("base_url"), rs.getString("experience_path"),
+                        rs.getString("dashboard_path"), rs.getString("icon_picture"), rs.getString("sender_id"),
+                        rs.getString("sender_username"), rs.getString("sender_name"), rs.getString("topic_id"),
+                        rs.getString("topic_identifier"), rs.getString("topic_name")))
+                .list());
+    }
+
+    public Optional<Long> seqOf(String notificationId) {
+        return jdbi.withHandle(h -> h.createQuery("select seq from notifications where id = :id")
+                .bind("id", notificationId).mapTo(Long.class).findOne());
+    }
+
+    /** Topics of the apps whose experiences or installations this user can currently see. */
+    public List<TopicRow> topicsFor(String userId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        with companies as (
+                            select company_id from memberships where user_id = :user and status = 'active'
+                            union select company_id from authorized_users where user_id = :user and removed_at is null
+                        )
+                        select distinct t.id, t.identifier, t.name, t.description, t.default_preference_value, a.id as app_id, a.name as app_name
+                        from notification_topics t join apps a on a.id = t.app_id
+                        join app_installations i on i.app_id = a.id join companies c on c.company_id = i.company_id
+                        order by a.name, t.identifier""")
+                .bind("user", userId)
+                .map((rs, ctx) -> new TopicRow(rs.getString("id"), rs.getString("identifier"), rs.getString("name"),
+                        rs.getString("description"), rs.getBoolean("default_preference_value"), rs.getString("app_id"),
+                        rs.getString("app_name")))
+                .list());
+    }
+
+    public record TopicRow(String id, String identifier, String name, String description, boolean defaultPreferenceValue,
+                           String appId, String appName) {
+    }
+
+    /** Names of experiences, for badges. */
+    public Map<String, String> experienceNames(List<String> ids) {
+        Map<String, String> names = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("select id, name from experiences where id = any(:ids)")
+                .bind("ids", ids.toArray(new String[0]))
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("name")))
+                .forEach(e -> names.put(e.getKey(), e.getValue())));
+        return names;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.herald.notify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.work.OutboxHandler;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jdbi.v3.core.Handle;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The outbox handler that turns a queued notification into audience rows, after which it shows in
+ * feeds. Broadcasts get one row per source; only explicitly named users get rows of their own.
+ */
+public final class NotificationDelivery implements OutboxHandler {
+    public static final String KIND = "notification.deliver";
+
+    private final NotificationStore store;
+    private final Counter delivered;
+
+    public NotificationDelivery(NotificationStore store, MeterRegistry metrics) {
+        this.store = store;
+        this.delivered = Counter.builder("herald_notifications_delivered_total").register(metrics);
+    }
+
+    public static Object payload(long seq) {
+        return java.util.Map.of("seq", seq);
+    }
+
+    @Override
+    public void handle(Handle h, JsonNode payload) {
+        NotificationStore.Stored n = store.find(h, payload.get("seq").asLong());
+        if (n.delivered()) {
+            return;
+        }
+        JsonNode targets = n.targets();
+        if ("v1".equals(n.api())) {
+            deliverV1(h, n, targets);
+        } else {
+            deliverLegacy(h, n, targets);
+        }
+        store.markDelivered(h, n.seq());
+        delivered.increment();
+    }
+
+    private void deliverV1(Handle h, NotificationStore.Stored n, JsonNode targets) {
+        List<String> named = NotificationStore.strings(targets.get("user_ids"));
+        boolean toExperience = n.experienceId() != null;
+        if (named.isEmpty()) {
+            store.addSources(h, n.seq(), List.of(toExperience ? n.experienceId() : n.companyId()));
+            return;
+        }
+        List<String> recipients = toExperience
+                ? store.usersWithExperienceAccessAt(h, n.experienceId(), n.seq(), named)
+                : store.teamMembersAt(h, n.companyId(), n.seq(), named);
+        store.addUsers(h, n.seq(), recipients, true);
+    }
+
+    private void deliverLegacy(Handle h, NotificationStore.Stored n, JsonNode targets) {
+        List<String> sources = new ArrayList<>();
+        NotificationStore.strings(targets.get("products")).forEach(sources::add);
+        NotificationStore.strings(targets.get("companies")).forEach(c -> sources.add(Sources.companyCustomers(c)));
+        NotificationStore.strings(targets.get("experiences")).forEach(e -> sources.add(Sources.experienceCustomers(e)));
+        store.addSources(h, n.seq(), sources);
+        List<String> users = NotificationStore.strings(targets.get("users"));
+        if (!users.isEmpty()) {
+            store.addUsers(h, n.seq(), store.usersReachableByApp(h, n.appId(), users), false);
+        }
+    }
+}

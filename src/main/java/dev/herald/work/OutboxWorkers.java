@@ -1,0 +1,174 @@
+package dev.herald.work;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.db.Database;
+import dev.herald.web.Json;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.postgresql.PGConnection;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Drains the outbox. Each worker claims a batch with {@code FOR UPDATE SKIP LOCKED} (so any number
+ * of workers on any number of nodes share the queue), runs each event's handler in a savepoint and
+ * deletes the events it finished, all in one transaction: a crash anywhere leaves the batch queued.
+ * A failing event is retried with exponential backoff. Workers sleep until PostgreSQL notifies
+ * them of new events, with a one-second poll as a safety net.
+ */
+public final class OutboxWorkers implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(OutboxWorkers.class.getName());
+    private static final int BATCH = 100;
+
+    private final Database database;
+    private final Jdbi jdbi;
+    private final Map<String, OutboxHandler> handlers;
+    private final int threads;
+    private final Semaphore wakeups = new Semaphore(0);
+    private final List<Thread> running = new ArrayList<>();
+    private final Counter processed;
+    private final Counter failed;
+    private volatile boolean stopping;
+
+    public OutboxWorkers(Database database, Map<String, OutboxHandler> handlers, int threads, MeterRegistry metrics) {
+        this.database = database;
+        this.jdbi = database.jdbi();
+        this.handlers = Map.copyOf(handlers);
+        this.threads = threads;
+        this.processed = Counter.builder("herald_outbox_processed_total").register(metrics);
+        this.failed = Counter.builder("herald_outbox_failed_total").register(metrics);
+        metrics.gauge("herald_outbox_pending", this, w -> w.pending());
+    }
+
+    public void start() {
+        for (int i = 0; i < threads; i++) {
+            running.add(Thread.ofPlatform().name("outbox-worker-" + i).start(this::workLoop));
+        }
+        running.add(Thread.ofPlatform().daemon().name("outbox-listener").start(this::listenLoop));
+    }
+
+    private void workLoop() {
+        while (!stopping) {
+            try {
+                if (drainOnce() == 0) {
+                    wakeups.tryAcquire(1, TimeUnit.SECONDS);
+                    wakeups.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                if (stopping) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Outbox batch failed; it stays queued", e);
+                sleepQuietly(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** Claims and runs one batch; returns how many events it took. */
+    int drainOnce() {
+        return jdbi.inTransaction(h -> {
+            List<Event> batch = h.createQuery("""
+                            select id, kind, payload::text as payload, attempts from outbox
+                            where available_at <= now() order by id limit :limit for update skip locked""")
+                    .bind("limit", BATCH)
+                    .map((rs, ctx) -> new Event(rs.getLong("id"), rs.getString("kind"), rs.getString("payload"), rs.getInt("attempts")))
+                    .list();
+            for (Event event : batch) {
+                run(h, event);
+            }
+            return batch.size();
+        });
+    }
+
+    private void run(Handle h, Event event) {
+        OutboxHandler handler = handlers.get(event.kind());
+        String savepoint = "event_" + event.id();
+        h.savepoint(savepoint);
+        try {
+            if (handler == null) {
+                throw new IllegalStateException("No handler for outbox event kind " + event.kind());
+            }
+            JsonNode payload = Json.tree(event.payload());
+            handler.handle(h, payload);
+            h.release(savepoint);
+            h.createUpdate("delete from outbox where id = :id").bind("id", event.id()).execute();
+            processed.increment();
+        } catch (RuntimeException e) {
+            h.rollbackToSavepoint(savepoint);
+            long delaySeconds = Math.min(3600, (long) Math.pow(2, Math.min(event.attempts(), 12)));
+            LOG.log(Level.WARNING, "Outbox event " + event.id() + " (" + event.kind() + ") failed; retry in " + delaySeconds + " s", e);
+            h.createUpdate("""
+                            update outbox set attempts = attempts + 1, last_error = :error,
+                                   available_at = now() + make_interval(secs => :delay) where id = :id""")
+                    .bind("error", String.valueOf(e.getMessage())).bind("delay", delaySeconds).bind("id", event.id()).execute();
+            failed.increment();
+        }
+    }
+
+    private void listenLoop() {
+        while (!stopping) {
+            try (Connection connection = database.dedicatedConnection()) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("LISTEN " + Outbox.CHANNEL);
+                }
+                PGConnection pg = connection.unwrap(PGConnection.class);
+                while (!stopping) {
+                    var notifications = pg.getNotifications(500);
+                    if (notifications != null && notifications.length > 0) {
+                        wakeups.release(threads);
+                    }
+                }
+            } catch (Exception e) {
+                if (!stopping) {
+                    LOG.log(Level.WARNING, "Outbox listener lost its connection; polling continues", e);
+                    sleepQuietly(Duration.ofSeconds(1));
+                }
+            }
+        }
+    }
+
+    public long pending() {
+        try {
+            return jdbi.withHandle(h -> h.createQuery("select count(*) from outbox").mapTo(Long.class).one());
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Lets every worker finish the batch it holds; unclaimed events stay in the outbox for the next start. */
+    @Override
+    public void close() {
+        stopping = true;
+        wakeups.release(threads * 2);
+        for (Thread thread : running) {
+            try {
+                thread.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private record Event(long id, String kind, String payload, int attempts) {
+    }
+}

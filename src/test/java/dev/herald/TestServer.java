@@ -1,0 +1,60 @@
+package dev.herald;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One real Herald per test JVM, on a free port, against a real PostgreSQL: the one named by
+ * {@code HERALD_TEST_DATABASE_URL}, else an embedded one in a fresh temporary data directory.
+ * Tests isolate themselves by creating their own companies, apps and users ({@link World}).
+ */
+public final class TestServer {
+    public static final String ADMIN_TOKEN = "ha_test_admin_token_for_the_suite";
+    private static Main.Running running;
+    private static Config config;
+
+    private TestServer() {
+    }
+
+    public static synchronized Main.Running get() {
+        if (running == null) {
+            try {
+                Path dataDir = Files.createTempDirectory("herald-test-");
+                int port = freePort();
+                config = new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir,
+                        System.getenv("HERALD_TEST_DATABASE_URL"), ADMIN_TOKEN, 2, 24, false);
+                running = Main.start(config);
+                Runtime.getRuntime().addShutdownHook(new Thread(running::close));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return running;
+    }
+
+    public static Config config() {
+        get();
+        return config;
+    }
+
+    public static String baseUrl() {
+        return "http://127.0.0.1:" + get().port();
+    }
+
+    public static Api admin() {
+        return new Api(baseUrl(), ADMIN_TOKEN);
+    }
+
+    public static Api as(String token) {
+        return new Api(baseUrl(), token);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
