@@ -124,10 +124,10 @@ public final class DirectoryService {
         requireAdmin(caller);
         Directory.App app = app(caller, appId);
         String companyId = existingCompany(body.requiredNonBlank("company_id", 64), "company_id");
-        store.installApp(appId, companyId);
+        String installedAt = store.installApp(appId, companyId);
         Directory.Company company = store.findCompany(companyId).orElseThrow();
         return new Directory.Installation(new Directory.AppRef(app.id(), app.name()),
-                new Directory.CompanyRef(company.id(), company.title(), company.route()), null);
+                new Directory.CompanyRef(company.id(), company.title(), company.route()), installedAt);
     }
 
     public Directory.Topic createTopic(Credential caller, String appId, Body body) {

@@ -80,8 +80,14 @@ public final class DirectoryStore {
                 .findOne());
     }
 
-    public void installApp(String appId, String companyId) {
-        jdbi.useHandle(h -> install(h, appId, companyId));
+    /** Installs the app (once) and returns when it was first installed. */
+    public String installApp(String appId, String companyId) {
+        return jdbi.withHandle(h -> {
+            install(h, appId, companyId);
+            return h.createQuery("select created_at from app_installations where app_id = :app and company_id = :company")
+                    .bind("app", appId).bind("company", companyId)
+                    .map((rs, ctx) -> Rows.time(rs, "created_at")).one();
+        });
     }
 
     private static void install(Handle h, String appId, String companyId) {

@@ -21,7 +21,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Drains the outbox. Each worker claims a batch with {@code FOR UPDATE SKIP LOCKED} (so any number
+ * Drains the outbox of the event kinds it has handlers for. Each worker claims a batch with {@code FOR UPDATE SKIP LOCKED} (so any number
  * of workers on any number of nodes share the queue), runs each event's handler in a savepoint and
  * deletes the events it finished, all in one transaction: a crash anywhere leaves the batch queued.
  * A failing event is retried with exponential backoff. Workers sleep until PostgreSQL notifies
@@ -34,6 +34,7 @@ public final class OutboxWorkers implements AutoCloseable {
     private final Database database;
     private final Jdbi jdbi;
     private final Map<String, OutboxHandler> handlers;
+    private final String[] kinds;
     private final int threads;
     private final Semaphore wakeups = new Semaphore(0);
     private final List<Thread> running = new ArrayList<>();
@@ -45,6 +46,7 @@ public final class OutboxWorkers implements AutoCloseable {
         this.database = database;
         this.jdbi = database.jdbi();
         this.handlers = Map.copyOf(handlers);
+        this.kinds = handlers.keySet().toArray(new String[0]);
         this.threads = threads;
         this.processed = Counter.builder("herald_outbox_processed_total").register(metrics);
         this.failed = Counter.builder("herald_outbox_failed_total").register(metrics);
@@ -81,8 +83,9 @@ public final class OutboxWorkers implements AutoCloseable {
         return jdbi.inTransaction(h -> {
             List<Event> batch = h.createQuery("""
                             select id, kind, payload::text as payload, attempts from outbox
-                            where available_at <= now() order by id limit :limit for update skip locked""")
-                    .bind("limit", BATCH)
+                            where available_at <= now() and kind = any(:kinds)
+                            order by id limit :limit for update skip locked""")
+                    .bind("kinds", kinds).bind("limit", BATCH)
                     .map((rs, ctx) -> new Event(rs.getLong("id"), rs.getString("kind"), rs.getString("payload"), rs.getInt("attempts")))
                     .list();
             for (Event event : batch) {
@@ -97,9 +100,6 @@ public final class OutboxWorkers implements AutoCloseable {
         String savepoint = "event_" + event.id();
         h.savepoint(savepoint);
         try {
-            if (handler == null) {
-                throw new IllegalStateException("No handler for outbox event kind " + event.kind());
-            }
             JsonNode payload = Json.tree(event.payload());
             handler.handle(h, payload);
             h.release(savepoint);
@@ -141,7 +141,8 @@ public final class OutboxWorkers implements AutoCloseable {
 
     public long pending() {
         try {
-            return jdbi.withHandle(h -> h.createQuery("select count(*) from outbox").mapTo(Long.class).one());
+            return jdbi.withHandle(h -> h.createQuery("select count(*) from outbox where kind = any(:kinds)")
+                    .bind("kinds", kinds).mapTo(Long.class).one());
         } catch (RuntimeException e) {
             return -1;
         }
