@@ -5,12 +5,21 @@ import dev.herald.auth.AuthStore;
 import dev.herald.auth.Authenticator;
 import dev.herald.auth.KeyRoutes;
 import dev.herald.auth.KeyService;
+import dev.herald.chat.ChannelService;
+import dev.herald.chat.ChatAccess;
+import dev.herald.chat.ChatRoutes;
+import dev.herald.chat.ChatStore;
+import dev.herald.chat.MessageService;
 import dev.herald.db.Database;
 import dev.herald.db.EmbeddedDatabase;
 import dev.herald.demo.DemoSeed;
 import dev.herald.directory.DirectoryRoutes;
 import dev.herald.directory.DirectoryService;
 import dev.herald.directory.DirectoryStore;
+import dev.herald.files.FileRoutes;
+import dev.herald.files.FileService;
+import dev.herald.files.FileStore;
+import dev.herald.files.LocalDiskStorage;
 import dev.herald.notify.FeedService;
 import dev.herald.notify.FeedStore;
 import dev.herald.notify.LegacyRoutes;
@@ -85,6 +94,9 @@ public final class Main {
             KeyService keys,
             NotificationService notifications,
             FeedService feed,
+            FileService files,
+            ChannelService channels,
+            MessageService messages,
             Database database,
             PrometheusMeterRegistry metrics,
             AtomicBoolean draining) {
@@ -107,12 +119,20 @@ public final class Main {
         AuthStore authStore = new AuthStore(jdbi);
         Authenticator auth = new Authenticator(authStore, adminToken.token());
         NotificationStore notificationStore = new NotificationStore();
+        DirectoryService directory = new DirectoryService(directoryStore);
+        NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
+        FileService files = new FileService(new FileStore(jdbi), new LocalDiskStorage(config.dataDir().resolve("files")), config.publicUrl());
+        ChatStore chatStore = new ChatStore(jdbi);
+        ChatAccess chatAccess = new ChatAccess(directoryStore, chatStore);
         Services services = new Services(
                 auth,
-                new DirectoryService(directoryStore),
+                directory,
                 new KeyService(authStore, directoryStore),
-                new NotificationService(jdbi, directoryStore, notificationStore, metrics),
+                notifications,
                 new FeedService(new FeedStore(jdbi), config.publicUrl()),
+                files,
+                new ChannelService(chatStore, chatAccess, directory),
+                new MessageService(chatStore, chatAccess, files::requireUsable, notifications),
                 database,
                 metrics,
                 new AtomicBoolean(false));
@@ -126,7 +146,7 @@ public final class Main {
                 .host(config.host())
                 .port(config.port())
                 .shutdownHook(false)
-                .maxPayloadSize(Http.MAX_BODY_BYTES * 2L)
+                .maxPayloadSize(FileService.MAX_UPLOAD_BYTES * 2L)
                 .routing(routing -> routing(routing, services))
                 .build()
                 .start();
@@ -140,6 +160,8 @@ public final class Main {
                 .register("/api/v1", new KeyRoutes(s.auth(), s.keys()))
                 .register("/api/v1", new DirectoryRoutes(s.auth(), s.directory()))
                 .register("/api/v1", new NotificationRoutes(s.auth(), s.notifications(), s.feed()))
+                .register("/api/v1", new FileRoutes(s.auth(), s.files()))
+                .register("/api/v1", new ChatRoutes(s.auth(), s.channels(), s.messages()))
                 .register("/api/v2", new LegacyRoutes(s.auth(), s.notifications()))
                 .any((req, res) -> {
                     throw ApiException.notFound("No such endpoint: " + req.prologue().method().text() + " " + req.path().path(), null);

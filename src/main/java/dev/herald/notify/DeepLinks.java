@@ -19,6 +19,9 @@ public final class DeepLinks {
     }
 
     public static String link(String publicUrl, NotificationRow n) {
+        if (n.experienceId() == null && n.companyId() == null) {
+            return trimSlash(publicUrl);
+        }
         String base = n.experienceId() != null
                 ? "/experiences/" + n.experienceId()
                 : "/dashboard/" + n.companyId() + (n.appId() != null ? "/apps/" + n.appId() : "");

@@ -131,7 +131,7 @@ public final class FeedService {
         List<FeedStore.Source> kept = new ArrayList<>();
         for (FeedStore.Source s : sources) {
             boolean personal = s.key().equals(reader.userId());
-            if (filter.mentionsOnly() && !personal) {
+            if (filter.mentionsOnly() && !personal && !Sources.isEveryone(s.key())) {
                 continue;
             }
             if (filter.experienceId() != null && !personal && !filter.experienceId().equals(s.experienceId())) {

@@ -58,13 +58,18 @@ public final class FeedStore {
                         union all
                         select experience_id || ':customers', company_id, experience_id, from_seq, to_seq from via_product
                         union all
+                        select experience_id || ':everyone', company_id, experience_id, from_seq, to_seq from via_product
+                        union all
                         select product_id, company_id, null, granted_seq, to_seq from customer
                         union all
                         select company_id || ':customers', company_id, null, granted_seq, to_seq from customer
                         union all
                         select company_id, company_id, null, granted_seq, to_seq from team
                         union all
-                        select e.id, e.company_id, e.id, t.granted_seq, t.to_seq from team t join experiences e on e.company_id = t.company_id""")
+                        select e.id, e.company_id, e.id, t.granted_seq, t.to_seq from team t join experiences e on e.company_id = t.company_id
+                        union all
+                        select e.id || ':everyone', e.company_id, e.id, t.granted_seq, t.to_seq
+                        from team t join experiences e on e.company_id = t.company_id""")
                 .bind("user", userId).bind("open", OPEN)
                 .map((rs, ctx) -> new Source(rs.getString("key"), rs.getString("company_id"), rs.getString("experience_id"),
                         rs.getLong("from_seq"), rs.getLong("to_seq")))
@@ -190,7 +195,7 @@ public final class FeedStore {
                                s.id as sender_id, s.username as sender_username, s.name as sender_name,
                                t.id as topic_id, t.identifier as topic_identifier, t.name as topic_name
                         from notifications n
-                        join companies c on c.id = n.company_id
+                        left join companies c on c.id = n.company_id
                         left join experiences e on e.id = n.experience_id
                         left join apps a on a.id = n.app_id
                         left join users iu on iu.id = n.icon_user_id

@@ -35,7 +35,7 @@ public record FeedView(
     static FeedView of(NotificationRow n, boolean mention, String publicUrl) {
         App app = n.appId() == null ? null : new App(n.appId(), n.appName(), n.appIcon());
         Experience experience = n.experienceId() == null ? null : new Experience(n.experienceId(), n.experienceName(), app);
-        Account account = new Account(n.companyId(), n.companyTitle(), n.companyLogo(), n.companyRoute());
+        Account account = n.companyId() == null ? null : new Account(n.companyId(), n.companyTitle(), n.companyLogo(), n.companyRoute());
         Sender sender = n.senderId() == null ? null : new Sender(n.senderId(), n.senderUsername(), n.senderName());
         Topic topic = n.topicId() == null ? null : new Topic(n.topicId(), n.topicIdentifier(), n.topicName());
         String attachment = n.iconPicture() != null ? n.iconPicture()

@@ -35,10 +35,10 @@ public final class NotificationDelivery implements OutboxHandler {
             return;
         }
         JsonNode targets = n.targets();
-        if ("v1".equals(n.api())) {
-            deliverV1(h, n, targets);
-        } else {
-            deliverLegacy(h, n, targets);
+        switch (n.api()) {
+            case "v1" -> deliverV1(h, n, targets);
+            case "chat" -> deliverChat(h, n, targets);
+            default -> deliverLegacy(h, n, targets);
         }
         store.markDelivered(h, n.seq());
         delivered.increment();
@@ -48,13 +48,21 @@ public final class NotificationDelivery implements OutboxHandler {
         List<String> named = NotificationStore.strings(targets.get("user_ids"));
         boolean toExperience = n.experienceId() != null;
         if (named.isEmpty()) {
-            store.addSources(h, n.seq(), List.of(toExperience ? n.experienceId() : n.companyId()));
+            store.addAudience(h, n.seq(), List.of(toExperience ? n.experienceId() : n.companyId()), false);
             return;
         }
         List<String> recipients = toExperience
                 ? store.usersWithExperienceAccessAt(h, n.experienceId(), n.seq(), named)
                 : store.teamMembersAt(h, n.companyId(), n.seq(), named);
-        store.addUsers(h, n.seq(), recipients, true);
+        store.addAudience(h, n.seq(), recipients, true);
+    }
+
+    /** Chat mentions were checked against the channel's readers when the message was posted. */
+    private void deliverChat(Handle h, NotificationStore.Stored n, JsonNode targets) {
+        store.addAudience(h, n.seq(), NotificationStore.strings(targets.get("user_ids")), true);
+        if (targets.hasNonNull("everyone_experience_id")) {
+            store.addAudience(h, n.seq(), List.of(Sources.experienceEveryone(targets.get("everyone_experience_id").asText())), true);
+        }
     }
 
     private void deliverLegacy(Handle h, NotificationStore.Stored n, JsonNode targets) {
@@ -62,10 +70,10 @@ public final class NotificationDelivery implements OutboxHandler {
         NotificationStore.strings(targets.get("products")).forEach(sources::add);
         NotificationStore.strings(targets.get("companies")).forEach(c -> sources.add(Sources.companyCustomers(c)));
         NotificationStore.strings(targets.get("experiences")).forEach(e -> sources.add(Sources.experienceCustomers(e)));
-        store.addSources(h, n.seq(), sources);
+        store.addAudience(h, n.seq(), sources, false);
         List<String> users = NotificationStore.strings(targets.get("users"));
         if (!users.isEmpty()) {
-            store.addUsers(h, n.seq(), store.usersReachableByApp(h, n.appId(), users), false);
+            store.addAudience(h, n.seq(), store.usersReachableByApp(h, n.appId(), users), false);
         }
     }
 }

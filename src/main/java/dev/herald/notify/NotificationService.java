@@ -78,6 +78,24 @@ public final class NotificationService {
         return outcome;
     }
 
+    /** What a chat message's mentions notify: named readers, and with @everyone in an experience, all of it. */
+    public record ChatMention(String companyId, String experienceId, String appId, String senderUserId, String title,
+                              String content, List<String> userIds, boolean everyone) {
+    }
+
+    /** Queues the notification a chat mention causes, inside the message's own transaction. */
+    public void enqueueChatMention(org.jdbi.v3.core.Handle h, ChatMention m) {
+        Map<String, Object> targets = new LinkedHashMap<>();
+        targets.put("user_ids", m.userIds());
+        if (m.everyone()) {
+            targets.put("everyone_experience_id", m.experienceId());
+        }
+        String id = store.insert(h, new NewNotification("chat", m.appId(), m.companyId(), m.experienceId(), null, m.title(),
+                null, m.content(), m.title(), m.content(), null, m.senderUserId(), null, targets));
+        Outbox.enqueue(h, NotificationDelivery.KIND, NotificationDelivery.payload(store.seqOf(h, id)));
+        accepted.increment();
+    }
+
     // --- POST /api/v1/notifications
 
     private NewNotification parseV1(Credential caller, Body body) {

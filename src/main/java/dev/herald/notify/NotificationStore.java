@@ -49,19 +49,14 @@ public final class NotificationStore {
         return h.createQuery("select seq from notifications where id = :id").bind("id", id).mapTo(Long.class).one();
     }
 
-    /** Adds broadcast sources (an experience, a company's team, a product's owners, …): one row each, whatever the audience size. */
-    public void addSources(Handle h, long seq, List<String> sourceKeys) {
+    /**
+     * Adds audience rows: broadcast sources (an experience, a company's team, a product's owners, …; one
+     * row each, whatever the audience size) or named users (bounded by the request's size limit).
+     */
+    public void addAudience(Handle h, long seq, List<String> sourceKeys, boolean mention) {
         if (!sourceKeys.isEmpty()) {
-            h.createUpdate(AUDIENCE_INSERT).bind("mention", false).bind("seq", seq)
-                    .bind("keys", sourceKeys.toArray(new String[0])).execute();
-        }
-    }
-
-    /** Adds one row per named user (bounded by the request's size limit), marked as mentions when asked. */
-    public void addUsers(Handle h, long seq, List<String> userIds, boolean mention) {
-        if (!userIds.isEmpty()) {
             h.createUpdate(AUDIENCE_INSERT).bind("mention", mention).bind("seq", seq)
-                    .bind("keys", userIds.toArray(new String[0])).execute();
+                    .bind("keys", sourceKeys.toArray(new String[0])).execute();
         }
     }
 

@@ -29,6 +29,15 @@ public final class ApiException extends RuntimeException {
         return new ApiException(400, "invalid_request_error", "parameter_invalid", message, param, null);
     }
 
+    /** A request that is well-formed but breaks a rule (a moderation rule, say), named by its own code. */
+    public static ApiException rejected(String code, String param, String message) {
+        return new ApiException(400, "invalid_request_error", code, message, param, null);
+    }
+
+    public static ApiException tooManyRequests(String message, long retryAfterSeconds) {
+        return new ApiException(429, "rate_limit_error", "rate_limited", message, null, (int) retryAfterSeconds);
+    }
+
     public static ApiException invalidJson(String message) {
         return new ApiException(400, "invalid_request_error", "invalid_json", message, null, null);
     }
