@@ -121,9 +121,10 @@ public final class Main {
         NotificationStore notificationStore = new NotificationStore();
         DirectoryService directory = new DirectoryService(directoryStore);
         NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
-        FileService files = new FileService(new FileStore(jdbi), new LocalDiskStorage(config.dataDir().resolve("files")), config.publicUrl());
         ChatStore chatStore = new ChatStore(jdbi);
         ChatAccess chatAccess = new ChatAccess(directoryStore, chatStore);
+        FileService files = new FileService(new FileStore(jdbi), new LocalDiskStorage(config.dataDir().resolve("files")),
+                config.publicUrl(), chatAccess::canReadAttachment);
         Services services = new Services(
                 auth,
                 directory,

@@ -62,6 +62,7 @@ create table chat_messages (
     deleted_at             timestamptz
 );
 create unique index chat_messages_channel_seq on chat_messages (channel_id, seq);
+create index chat_messages_attachments on chat_messages using gin (attachments jsonb_path_ops);
 
 -- The cooldown clock per user and channel; an upsert on it is the atomic "may I post now?".
 create table chat_cooldowns (

@@ -53,6 +53,11 @@ public final class ChatAccess {
         return channel.companyId() != null && directory.isInstalled(appId, channel.companyId());
     }
 
+    /** A private attachment is readable by whoever can read a message it is attached to. */
+    public boolean canReadAttachment(Credential caller, String fileId) {
+        return store.channelsSharing(fileId).stream().anyMatch(channel -> role(caller, channel) != Role.NONE);
+    }
+
     /** Reading a support thread needs {@code support_chat:read}; every other channel {@code chat:read}. */
     public static String readPermission(ChannelRow channel) {
         return channel.kind() == ChannelRow.Kind.SUPPORT ? Permissions.SUPPORT_CHAT_READ : Permissions.CHAT_READ;

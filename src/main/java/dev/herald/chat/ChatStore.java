@@ -222,6 +222,14 @@ public final class ChatStore {
                 .bind("channel", channelId).bind("user", userId).mapTo(Boolean.class).one());
     }
 
+    /** The channels whose live messages attach this file. */
+    public List<ChannelRow> channelsSharing(String fileId) {
+        return jdbi.withHandle(h -> h.createQuery(CHANNEL_SELECT + """
+                         where c.id in (select m.channel_id from chat_messages m
+                                        where m.attachments @> cast(:needle as jsonb) and m.deleted_at is null)""")
+                .bind("needle", Json.string(List.of(Map.of("id", fileId)))).map(CHANNEL).list());
+    }
+
     /** The ids of the named users (case-insensitive usernames) that exist. */
     public Map<String, String> userIdsByUsername(List<String> usernames) {
         Map<String, String> out = new HashMap<>();

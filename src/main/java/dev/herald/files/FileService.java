@@ -41,11 +41,13 @@ public final class FileService {
     private final FileStore store;
     private final FileStorage storage;
     private final String publicUrl;
+    private final SharedFiles shared;
 
-    public FileService(FileStore store, FileStorage storage, String publicUrl) {
+    public FileService(FileStore store, FileStorage storage, String publicUrl, SharedFiles shared) {
         this.store = store;
         this.storage = storage;
         this.publicUrl = publicUrl;
+        this.shared = shared;
     }
 
     /** The SDK's FileRetrieveResponse. {@code size} is a string, as the SDK types it. */
@@ -129,10 +131,14 @@ public final class FileService {
         return view(store.find(id).filter(file -> mayRead(caller, file)).orElseThrow(FileService::notFound));
     }
 
-    /** The bytes of a ready file: public files for anyone, private ones for their owner and the admin. */
+    /**
+     * The bytes of a ready file: public files for anyone; private ones for their owner, the admin and
+     * whoever can read a message the file is attached to.
+     */
     public Download content(Optional<Credential> caller, String id) {
         FileStore.Row file = store.find(id)
-                .filter(f -> f.visibility().equals("public") || caller.map(c -> mayRead(c, f)).orElse(false))
+                .filter(f -> f.visibility().equals("public")
+                        || caller.map(c -> mayRead(c, f) || shared.canRead(c, f.id())).orElse(false))
                 .orElseThrow(FileService::notFound);
         if (!file.status().equals("ready")) {
             throw ApiException.notFound("This file has no content yet.", "id");

@@ -269,6 +269,28 @@ class MessagesTest {
         assertEquals(400, w.as(u).get("/api/v1/messages").status());
     }
 
+    @Test
+    void privateAttachmentsAreReadableByTheChannelOnly() throws Exception {
+        JsonNode file = World.created(world.as(member).post("/api/v1/files", Map.of("filename", "photo.png")));
+        var put = java.net.http.HttpRequest.newBuilder(java.net.URI.create(file.get("upload_url").asText()))
+                .header("Content-Type", "image/png").PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}))
+                .build();
+        assertEquals(200, java.net.http.HttpClient.newHttpClient().send(put, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        String fileId = file.get("id").asText();
+        String reader = world.customer("viewer", world.productA);
+        String outsider = world.user("peeker");
+        String contentPath = "/api/v1/files/" + fileId + "/content";
+        assertEquals(404, world.as(reader).get(contentPath).status(), "not shared yet");
+        JsonNode m = ok(post(member, Map.of("channel_id", channelA, "content", "look", "attachments", List.of(Map.of("id", fileId)))));
+        assertEquals(fileId, m.get("attachments").get(0).get("id").asText());
+        assertEquals(200, world.as(reader).get(contentPath).status());
+        assertEquals(404, world.as(outsider).get(contentPath).status());
+        assertEquals(404, post(reader, Map.of("channel_id", channelA, "content", "reuse", "attachments", List.of(Map.of("id", fileId)))).status(),
+                "only the owner attaches a file");
+        ok(world.as(member).delete("/api/v1/messages/" + m.get("id").asText()));
+        assertEquals(404, world.as(reader).get(contentPath).status(), "deleting the message unshares the file");
+    }
+
     static List<String> toList(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
