@@ -23,14 +23,19 @@ create table notifications (
 );
 alter sequence notification_position owned by notifications.seq;
 
+-- customers_only marks legacy audiences that exclude the team (products' owners, a company's or an
+-- experience's customers). The key's extra columns let feed reads run as index-only scans.
 create table notification_audiences (
-    source_key    text   not null,
-    seq           bigint not null references notifications (seq),
-    experience_id text,
-    company_id    text   not null,
-    mention       boolean not null default false,
-    primary key (source_key, seq)
+    source_key     text    not null,
+    seq            bigint  not null references notifications (seq),
+    customers_only boolean not null default false,
+    mention        boolean not null default false,
+    experience_id  text,
+    company_id     text    not null,
+    primary key (source_key, seq) include (customers_only, mention, experience_id, company_id)
 );
+-- Mentions are rare among broadcasts: the mentions filter reads only these.
+create index notification_audiences_mentions on notification_audiences (source_key, seq) where mention;
 
 -- Per user and per experience (or company): everything at or below last_seen_seq has been seen.
 create table feed_views (

@@ -4,12 +4,27 @@ import dev.herald.web.ApiException;
 import dev.herald.web.Http;
 import io.helidon.webserver.http.ServerRequest;
 
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Turns an {@code Authorization: Bearer …} header into a {@link Credential}, or a 401. */
+/**
+ * Turns an {@code Authorization: Bearer …} header into a {@link Credential}, or a 401. Keys and
+ * tokens found in the database are remembered for {@link #CACHE_TTL} so a busy client does not
+ * cost a lookup per request; keys are never mutated in place, so a cached credential is exact.
+ */
 public final class Authenticator {
+    static final Duration CACHE_TTL = Duration.ofSeconds(30);
+    private static final int CACHE_MAX = 50_000;
+
     private final AuthStore store;
     private final String adminToken;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(Credential credential, long expiresAtNanos) {
+    }
 
     public Authenticator(AuthStore store, String adminToken) {
         this.store = store;
@@ -32,12 +47,24 @@ public final class Authenticator {
         if (Secrets.constantTimeEquals(secret, adminToken)) {
             return Optional.of(new Credential.Admin());
         }
-        if (secret.startsWith(Secrets.API_KEY_PREFIX)) {
-            return store.findApiKey(Secrets.hash(secret));
+        boolean apiKey = secret.startsWith(Secrets.API_KEY_PREFIX);
+        if (!apiKey && !secret.startsWith(Secrets.USER_TOKEN_PREFIX)) {
+            return Optional.empty();
         }
-        if (secret.startsWith(Secrets.USER_TOKEN_PREFIX)) {
-            return store.findUserToken(Secrets.hash(secret));
+        byte[] hash = Secrets.hash(secret);
+        String cacheKey = HexFormat.of().formatHex(hash);
+        long now = System.nanoTime();
+        Cached cached = cache.get(cacheKey);
+        if (cached != null && cached.expiresAtNanos() - now > 0) {
+            return Optional.of(cached.credential());
         }
-        return Optional.empty();
+        Optional<Credential> found = apiKey ? store.findApiKey(hash) : store.findUserToken(hash);
+        found.ifPresentOrElse(credential -> {
+            if (cache.size() >= CACHE_MAX) {
+                cache.clear();
+            }
+            cache.put(cacheKey, new Cached(credential, now + CACHE_TTL.toNanos()));
+        }, () -> cache.remove(cacheKey));
+        return found;
     }
 }

@@ -7,7 +7,6 @@ import dev.herald.web.Page;
 import dev.herald.web.PageInfo;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,34 +41,34 @@ public final class FeedService {
     }
 
     public Page<FeedView> list(Credential caller, Query q) {
-        FeedStore.Reader reader = reader(caller);
+        FeedStore.Audience audience = audience(caller);
         int limit = q.first() == null ? DEFAULT_PAGE : q.first();
         long before = q.after() == null ? Long.MAX_VALUE : Cursor.decode(CURSOR_KIND, q.after(), "after");
         FeedStore.Filter filter = new FeedStore.Filter(q.experienceId(), q.accountId(), q.mentions(), q.unread());
-        List<FeedStore.Hit> hits = store.page(reader.userId(), narrow(reader, filter), filter, before, limit + 1);
-        boolean hasNext = hits.size() > limit;
-        List<FeedStore.Hit> pageHits = hasNext ? hits.subList(0, limit) : hits;
-        List<FeedView> data = render(pageHits);
-        String start = data.isEmpty() ? null : Cursor.encode(CURSOR_KIND, pageHits.getFirst().seq());
-        String end = hasNext ? Cursor.encode(CURSOR_KIND, pageHits.getLast().seq()) : null;
+        List<FeedStore.Rendered> rows = store.pageRows(audience.reader().userId(), narrow(audience, filter), filter, before, limit + 1);
+        boolean hasNext = rows.size() > limit;
+        List<FeedStore.Rendered> page = hasNext ? rows.subList(0, limit) : rows;
+        List<FeedView> data = page.stream().map(r -> FeedView.of(r.row(), r.mention(), publicUrl)).toList();
+        String start = page.isEmpty() ? null : Cursor.encode(CURSOR_KIND, page.getFirst().row().seq());
+        String end = hasNext ? Cursor.encode(CURSOR_KIND, page.getLast().row().seq()) : null;
         return new Page<>(data, new PageInfo(start, end, hasNext, q.after() != null));
     }
 
     public FeedView get(Credential caller, String id) {
-        FeedStore.Reader reader = reader(caller);
+        FeedStore.Audience audience = audience(caller);
         long seq = store.seqOf(id).orElseThrow(() -> ApiException.notFound("Notification not found.", "id"));
-        List<FeedStore.Hit> hits = store.page(reader.userId(), store.sources(reader.userId()), FeedStore.Filter.NONE, seq + 1, 1);
-        if (hits.isEmpty() || hits.getFirst().seq() != seq) {
+        List<FeedStore.Rendered> rows = store.pageRows(audience.reader().userId(), audience.sources(), FeedStore.Filter.NONE, seq + 1, 1);
+        if (rows.isEmpty() || rows.getFirst().row().seq() != seq) {
             throw ApiException.notFound("Notification not found.", "id");
         }
-        return render(hits).getFirst();
+        return FeedView.of(rows.getFirst().row(), rows.getFirst().mention(), publicUrl);
     }
 
     public Map<String, Object> badges(Credential caller) {
-        FeedStore.Reader reader = reader(caller);
-        List<FeedStore.Source> sources = store.sources(reader.userId());
+        FeedStore.Audience audience = audience(caller);
+        FeedStore.Reader reader = audience.reader();
         Set<String> experiences = new LinkedHashSet<>();
-        for (FeedStore.Source s : sources) {
+        for (FeedStore.Source s : audience.sources()) {
             if (s.experienceId() != null && s.toSeq() == FeedStore.OPEN) {
                 experiences.add(s.experienceId());
             }
@@ -80,7 +79,7 @@ public final class FeedService {
         List<Badge> badges = new ArrayList<>();
         for (String experienceId : experiences) {
             FeedStore.Filter unread = new FeedStore.Filter(experienceId, null, false, true);
-            boolean hasUnread = !store.page(reader.userId(), narrow(reader, unread, sources, views), unread, Long.MAX_VALUE, 1).isEmpty();
+            boolean hasUnread = !store.page(reader.userId(), narrow(audience, unread, views), unread, Long.MAX_VALUE, 1).isEmpty();
             FeedStore.View view = views.get(experienceId);
             String lastViewed = latest(view == null ? null : view.lastViewedAt(), reader.readAllAt());
             badges.add(new Badge(experienceId, new Badge.Experience(experienceId, names.get(experienceId)), hasUnread,
@@ -91,34 +90,33 @@ public final class FeedService {
 
     /** Marks as read everything the user can see now in one experience (or company), or everywhere with {@code all}. */
     public void markRead(Credential caller, String experienceId, String accountId, boolean all) {
-        FeedStore.Reader reader = reader(caller);
+        FeedStore.Audience audience = audience(caller);
         if (all) {
-            store.markAllSeen(reader.userId(), newest(reader, FeedStore.Filter.NONE));
+            store.markAllSeen(audience.reader().userId(), newest(audience, FeedStore.Filter.NONE));
             return;
         }
         if (experienceId == null && accountId == null) {
             throw ApiException.missing("experience_id");
         }
         FeedStore.Filter filter = new FeedStore.Filter(experienceId, experienceId == null ? accountId : null, false, false);
-        store.markSeen(reader.userId(), experienceId != null ? experienceId : accountId, newest(reader, filter));
+        store.markSeen(audience.reader().userId(), experienceId != null ? experienceId : accountId, newest(audience, filter));
     }
 
     public Map<String, Object> topics(Credential caller) {
-        FeedStore.Reader reader = reader(caller);
-        List<Topic> topics = store.topicsFor(reader.userId()).stream()
+        List<Topic> topics = store.topicsFor(userId(caller)).stream()
                 .map(t -> new Topic(t.id(), t.identifier(), t.name(), t.description(), t.defaultPreferenceValue(),
                         new Topic.App(t.appId(), t.appName())))
                 .toList();
         return Map.of("data", topics);
     }
 
-    private long newest(FeedStore.Reader reader, FeedStore.Filter filter) {
-        List<FeedStore.Hit> top = store.page(reader.userId(), narrow(reader, filter), filter, Long.MAX_VALUE, 1);
+    private long newest(FeedStore.Audience audience, FeedStore.Filter filter) {
+        List<FeedStore.Hit> top = store.page(audience.reader().userId(), narrow(audience, filter), filter, Long.MAX_VALUE, 1);
         return top.isEmpty() ? 0 : top.getFirst().seq();
     }
 
-    private List<FeedStore.Source> narrow(FeedStore.Reader reader, FeedStore.Filter filter) {
-        return narrow(reader, filter, store.sources(reader.userId()), filter.unreadOnly() ? store.views(reader.userId()) : Map.of());
+    private List<FeedStore.Source> narrow(FeedStore.Audience audience, FeedStore.Filter filter) {
+        return narrow(audience, filter, filter.unreadOnly() ? store.views(audience.reader().userId()) : Map.of());
     }
 
     /**
@@ -126,14 +124,12 @@ public final class FeedService {
      * lower bound to the read watermark where the whole source shares one scope, so the index range
      * itself excludes what was read.
      */
-    private static List<FeedStore.Source> narrow(FeedStore.Reader reader, FeedStore.Filter filter,
-                                                 List<FeedStore.Source> sources, Map<String, FeedStore.View> views) {
+    private static List<FeedStore.Source> narrow(FeedStore.Audience audience, FeedStore.Filter filter,
+                                                 Map<String, FeedStore.View> views) {
+        String userId = audience.reader().userId();
         List<FeedStore.Source> kept = new ArrayList<>();
-        for (FeedStore.Source s : sources) {
-            boolean personal = s.key().equals(reader.userId());
-            if (filter.mentionsOnly() && !personal && !Sources.isEveryone(s.key())) {
-                continue;
-            }
+        for (FeedStore.Source s : audience.sources()) {
+            boolean personal = s.key().equals(userId);
             if (filter.experienceId() != null && !personal && !filter.experienceId().equals(s.experienceId())) {
                 continue;
             }
@@ -142,7 +138,7 @@ public final class FeedService {
             }
             long from = s.fromSeq();
             if (filter.unreadOnly()) {
-                from = Math.max(from, reader.readAllSeq());
+                from = Math.max(from, audience.reader().readAllSeq());
                 String uniformScope = s.key().equals(s.experienceId()) || s.key().equals(s.companyId()) ? s.key() : null;
                 FeedStore.View view = uniformScope == null ? null : views.get(uniformScope);
                 if (view != null) {
@@ -150,25 +146,21 @@ public final class FeedService {
                 }
             }
             if (from < s.toSeq()) {
-                kept.add(new FeedStore.Source(s.key(), s.companyId(), s.experienceId(), from, s.toSeq()));
+                kept.add(s.from(from));
             }
         }
         return kept;
     }
 
-    private List<FeedView> render(List<FeedStore.Hit> hits) {
-        Map<Long, NotificationRow> rows = new HashMap<>();
-        for (NotificationRow row : store.load(hits.stream().map(FeedStore.Hit::seq).toList())) {
-            rows.put(row.seq(), row);
-        }
-        return hits.stream().map(hit -> FeedView.of(rows.get(hit.seq()), hit.mention(), publicUrl)).toList();
+    private FeedStore.Audience audience(Credential caller) {
+        return store.audience(userId(caller)).orElseThrow(() -> ApiException.unauthorized("Invalid or missing API key"));
     }
 
-    private FeedStore.Reader reader(Credential caller) {
+    private static String userId(Credential caller) {
         if (!(caller instanceof Credential.User user)) {
             throw ApiException.forbidden("The notification feed needs a user token.");
         }
-        return store.reader(user.userId()).orElseThrow(() -> ApiException.unauthorized("Invalid or missing API key"));
+        return user.userId();
     }
 
     private static String latest(String a, String b) {

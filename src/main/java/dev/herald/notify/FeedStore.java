@@ -25,57 +25,83 @@ public final class FeedStore {
         this.jdbi = jdbi;
     }
 
-    /** A source and one interval (exclusive from, inclusive to) of notification positions the user saw it in. */
-    public record Source(String key, String companyId, String experienceId, long fromSeq, long toSeq) {
+    /**
+     * A source, one interval (exclusive from, inclusive to) of notification positions the user held it
+     * in, and which of its rows reach the user.
+     */
+    public record Source(String key, String companyId, String experienceId, long fromSeq, long toSeq, Sources.Reach reach) {
+        Source from(long newFrom) {
+            return new Source(key, companyId, experienceId, newFrom, toSeq, reach);
+        }
     }
 
     public record Reader(String userId, long readAllSeq, String readAllAt) {
     }
 
+    /** The reader's own state and sources, read in one statement. */
+    public record Audience(Reader reader, List<Source> sources) {
+    }
+
     public record Hit(long seq, boolean mention) {
     }
 
-    public Optional<Reader> reader(String userId) {
-        return jdbi.withHandle(h -> h.createQuery("select id, feed_read_all_seq, feed_read_all_at from users where id = :id")
-                .bind("id", userId)
-                .map((rs, ctx) -> new Reader(rs.getString("id"), rs.getLong("feed_read_all_seq"), Rows.time(rs, "feed_read_all_at")))
-                .findOne());
-    }
-
-    public List<Source> sources(String userId) {
-        List<Source> sources = new ArrayList<>(jdbi.withHandle(h -> h.createQuery("""
+    /**
+     * The user's sources: experiences through active or past memberships of attached products, the
+     * products and companies themselves, and for team members their company and its experiences;
+     * plus the user's own key. Empty when the user does not exist.
+     */
+    public Optional<Audience> audience(String userId) {
+        List<Source> sources = new ArrayList<>();
+        Reader[] reader = new Reader[1];
+        jdbi.useHandle(h -> h.createQuery("""
                         with customer as (
                             select m.product_id, m.company_id, m.granted_seq, coalesce(m.revoked_seq, :open) as to_seq
                             from memberships m where m.user_id = :user
-                        ), via_product as (
-                            select ep.experience_id, c.company_id, greatest(c.granted_seq, ep.attached_seq) as from_seq, c.to_seq
-                            from customer c join experience_products ep on ep.product_id = c.product_id
                         ), team as (
                             select a.company_id, a.granted_seq, coalesce(a.revoked_seq, :open) as to_seq
                             from authorized_users a where a.user_id = :user
                         )
-                        select experience_id as key, company_id, experience_id, from_seq, to_seq from via_product
+                        select 'reader' as kind, u.id as key, null as company_id, null as experience_id,
+                               u.feed_read_all_seq as from_seq, 0::bigint as to_seq, u.feed_read_all_at as read_all_at
+                        from users u where u.id = :user
                         union all
-                        select experience_id || ':customers', company_id, experience_id, from_seq, to_seq from via_product
+                        select 'experience_customer', ep.experience_id, c.company_id, ep.experience_id,
+                               greatest(c.granted_seq, ep.attached_seq), c.to_seq, null
+                        from customer c join experience_products ep on ep.product_id = c.product_id
                         union all
-                        select experience_id || ':everyone', company_id, experience_id, from_seq, to_seq from via_product
+                        select 'product_customer', product_id, company_id, null, granted_seq, to_seq, null from customer
                         union all
-                        select product_id, company_id, null, granted_seq, to_seq from customer
+                        select 'company_customer', company_id, company_id, null, granted_seq, to_seq, null from customer
                         union all
-                        select company_id || ':customers', company_id, null, granted_seq, to_seq from customer
+                        select 'team', company_id, company_id, null, granted_seq, to_seq, null from team
                         union all
-                        select company_id, company_id, null, granted_seq, to_seq from team
-                        union all
-                        select e.id, e.company_id, e.id, t.granted_seq, t.to_seq from team t join experiences e on e.company_id = t.company_id
-                        union all
-                        select e.id || ':everyone', e.company_id, e.id, t.granted_seq, t.to_seq
+                        select 'team', e.id, e.company_id, e.id, t.granted_seq, t.to_seq, null
                         from team t join experiences e on e.company_id = t.company_id""")
                 .bind("user", userId).bind("open", OPEN)
-                .map((rs, ctx) -> new Source(rs.getString("key"), rs.getString("company_id"), rs.getString("experience_id"),
-                        rs.getLong("from_seq"), rs.getLong("to_seq")))
-                .list()));
-        sources.add(new Source(userId, null, null, 0, OPEN));
-        return sources;
+                .map((rs, ctx) -> {
+                    String kind = rs.getString("kind");
+                    if (kind.equals("reader")) {
+                        reader[0] = new Reader(rs.getString("key"), rs.getLong("from_seq"), Rows.time(rs, "read_all_at"));
+                        return null;
+                    }
+                    Sources.Reach reach = switch (kind) {
+                        case "company_customer" -> Sources.Reach.CUSTOMER_OF_COMPANY;
+                        case "team" -> Sources.Reach.TEAM;
+                        default -> Sources.Reach.CUSTOMER_OF_EXPERIENCE;
+                    };
+                    return new Source(rs.getString("key"), rs.getString("company_id"), rs.getString("experience_id"),
+                            rs.getLong("from_seq"), rs.getLong("to_seq"), reach);
+                })
+                .forEach(source -> {
+                    if (source != null) {
+                        sources.add(source);
+                    }
+                }));
+        if (reader[0] == null) {
+            return Optional.empty();
+        }
+        sources.add(new Source(userId, null, null, 0, OPEN, Sources.Reach.TEAM));
+        return Optional.of(new Audience(reader[0], List.copyOf(new java.util.LinkedHashSet<>(sources))));
     }
 
     /** The per-scope (experience or company) read watermarks of this user. */
@@ -105,14 +131,43 @@ public final class FeedStore {
         if (sources.isEmpty()) {
             return List.of();
         }
-        String[] keys = new String[sources.size()];
-        Long[] froms = new Long[sources.size()];
-        Long[] tos = new Long[sources.size()];
-        for (int i = 0; i < sources.size(); i++) {
-            keys[i] = sources.get(i).key();
-            froms[i] = sources.get(i).fromSeq();
-            tos[i] = sources.get(i).toSeq();
+        return jdbi.withHandle(h -> hits(h, HITS_SQL.formatted(conditions(filter)), userId, sources, filter, beforeSeq, limit)
+                .map((rs, ctx) -> new Hit(rs.getLong("seq"), rs.getBoolean("mention"))).list());
+    }
+
+    /** Like {@link #page}, joined with everything the feed renders, in one statement. */
+    public List<Rendered> pageRows(String userId, List<Source> sources, Filter filter, long beforeSeq, int limit) {
+        if (sources.isEmpty()) {
+            return List.of();
         }
+        String sql = "with hits as (" + HITS_SQL.formatted(conditions(filter)) + ")\n" + ROW_SELECT
+                + " join hits on hits.seq = n.seq order by n.seq desc";
+        return jdbi.withHandle(h -> hits(h, sql, userId, sources, filter, beforeSeq, limit)
+                .map((rs, ctx) -> new Rendered(ROW.map(rs, ctx), rs.getBoolean("mention"))).list());
+    }
+
+    public record Rendered(NotificationRow row, boolean mention) {
+    }
+
+    /**
+     * Per source, the newest rows in its interval through the (source_key, seq) key (index-only),
+     * then merged: a user's page costs (sources × page size) index entries, whatever the audience
+     * sizes or the number of notifications stored.
+     */
+    private static final String HITS_SQL = """
+            select hit.seq, bool_or(hit.mention) as mention
+            from unnest(cast(:keys as text[]), cast(:froms as bigint[]), cast(:tos as bigint[]),
+                        cast(:alls as boolean[]), cast(:customers as boolean[])) as s(key, from_seq, to_seq, all_ok, customers_ok)
+            cross join lateral (
+                select a.seq, a.mention from notification_audiences a
+                where a.source_key = s.key and a.seq > s.from_seq and a.seq <= s.to_seq and a.seq < :before
+                  and case when a.customers_only then s.customers_ok else s.all_ok end
+                %s
+                order by a.seq desc limit :limit
+            ) hit
+            group by hit.seq order by hit.seq desc limit :limit""";
+
+    private static String conditions(Filter filter) {
         StringBuilder conditions = new StringBuilder();
         if (filter.experienceId() != null) {
             conditions.append(" and a.experience_id = :exp");
@@ -127,28 +182,35 @@ public final class FeedStore {
             conditions.append(" and a.seq > coalesce((select v.last_seen_seq from feed_views v"
                     + " where v.user_id = :user and v.scope_id = coalesce(a.experience_id, a.company_id)), 0)");
         }
-        String sql = """
-                select hit.seq, bool_or(hit.mention) as mention
-                from unnest(cast(:keys as text[]), cast(:froms as bigint[]), cast(:tos as bigint[])) as s(key, from_seq, to_seq)
-                cross join lateral (
-                    select a.seq, a.mention from notification_audiences a
-                    where a.source_key = s.key and a.seq > s.from_seq and a.seq <= s.to_seq and a.seq < :before
-                    %s
-                    order by a.seq desc limit :limit
-                ) hit
-                group by hit.seq order by hit.seq desc limit :limit""".formatted(conditions);
-        return jdbi.withHandle(h -> {
-            var query = h.createQuery(sql)
-                    .bind("keys", keys).bind("froms", froms).bind("tos", tos)
-                    .bind("before", beforeSeq).bind("limit", limit).bind("user", userId);
-            if (filter.experienceId() != null) {
-                query.bind("exp", filter.experienceId());
-            }
-            if (filter.companyId() != null) {
-                query.bind("company", filter.companyId());
-            }
-            return query.map((rs, ctx) -> new Hit(rs.getLong("seq"), rs.getBoolean("mention"))).list();
-        });
+        return conditions.toString();
+    }
+
+    private static org.jdbi.v3.core.statement.Query hits(org.jdbi.v3.core.Handle h, String sql, String userId,
+                                                         List<Source> sources, Filter filter, long beforeSeq, int limit) {
+        int n = sources.size();
+        String[] keys = new String[n];
+        Long[] froms = new Long[n];
+        Long[] tos = new Long[n];
+        Boolean[] alls = new Boolean[n];
+        Boolean[] customers = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            Source s = sources.get(i);
+            keys[i] = s.key();
+            froms[i] = s.fromSeq();
+            tos[i] = s.toSeq();
+            alls[i] = s.reach().all();
+            customers[i] = s.reach().customersOnly();
+        }
+        var query = h.createQuery(sql).bind("keys", keys).bind("froms", froms).bind("tos", tos)
+                .bind("alls", alls).bind("customers", customers)
+                .bind("before", beforeSeq).bind("limit", limit).bind("user", userId);
+        if (filter.experienceId() != null) {
+            query.bind("exp", filter.experienceId());
+        }
+        if (filter.companyId() != null) {
+            query.bind("company", filter.companyId());
+        }
+        return query;
     }
 
     /** Unread mentions of this user per experience, above each experience's read watermark. */
@@ -181,39 +243,33 @@ public final class FeedStore {
                 .bind("user", userId).bind("seq", seq).execute());
     }
 
-    /** The full rows behind hits, for rendering. */
-    public List<NotificationRow> load(List<Long> seqs) {
-        if (seqs.isEmpty()) {
-            return List.of();
-        }
-        return jdbi.withHandle(h -> h.createQuery("""
-                        select n.seq, n.id, n.title, n.subtitle, n.content, n.rest_path, n.created_at, n.company_id, n.experience_id,
-                               c.title as company_title, c.route as company_route, c.logo_url as company_logo,
-                               e.name as experience_name, e.image_url as experience_image,
-                               a.id as app_id, a.name as app_name, a.icon_url as app_icon, a.base_url, a.experience_path, a.dashboard_path,
-                               iu.profile_picture_url as icon_picture,
-                               s.id as sender_id, s.username as sender_username, s.name as sender_name,
-                               t.id as topic_id, t.identifier as topic_identifier, t.name as topic_name
-                        from notifications n
-                        left join companies c on c.id = n.company_id
-                        left join experiences e on e.id = n.experience_id
-                        left join apps a on a.id = n.app_id
-                        left join users iu on iu.id = n.icon_user_id
-                        left join users s on s.id = n.sender_user_id
-                        left join notification_topics t on t.id = n.topic_id
-                        where n.seq = any(:seqs)""")
-                .bind("seqs", seqs.toArray(new Long[0]))
-                .map((rs, ctx) -> new NotificationRow(rs.getLong("seq"), rs.getString("id"), rs.getString("title"),
-                        rs.getString("subtitle"), rs.getString("content"), rs.getString("rest_path"), Rows.time(rs, "created_at"),
-                        rs.getString("company_id"), rs.getString("company_title"), rs.getString("company_route"),
-                        rs.getString("company_logo"), rs.getString("experience_id"), rs.getString("experience_name"),
-                        rs.getString("experience_image"), rs.getString("app_id"), rs.getString("app_name"),
-                        rs.getString("app_icon"), rs.getString("base_url"), rs.getString("experience_path"),
-                        rs.getString("dashboard_path"), rs.getString("icon_picture"), rs.getString("sender_id"),
-                        rs.getString("sender_username"), rs.getString("sender_name"), rs.getString("topic_id"),
-                        rs.getString("topic_identifier"), rs.getString("topic_name")))
-                .list());
-    }
+    private static final String ROW_SELECT = """
+            select n.seq, n.id, n.title, n.subtitle, n.content, n.rest_path, n.created_at, n.company_id, n.experience_id,
+                   c.title as company_title, c.route as company_route, c.logo_url as company_logo,
+                   e.name as experience_name, e.image_url as experience_image,
+                   a.id as app_id, a.name as app_name, a.icon_url as app_icon, a.base_url, a.experience_path, a.dashboard_path,
+                   iu.profile_picture_url as icon_picture,
+                   s.id as sender_id, s.username as sender_username, s.name as sender_name,
+                   t.id as topic_id, t.identifier as topic_identifier, t.name as topic_name, hits.mention
+            from notifications n
+            left join companies c on c.id = n.company_id
+            left join experiences e on e.id = n.experience_id
+            left join apps a on a.id = n.app_id
+            left join users iu on iu.id = n.icon_user_id
+            left join users s on s.id = n.sender_user_id
+            left join notification_topics t on t.id = n.topic_id
+            """;
+
+    private static final org.jdbi.v3.core.mapper.RowMapper<NotificationRow> ROW = (rs, ctx) -> new NotificationRow(
+            rs.getLong("seq"), rs.getString("id"), rs.getString("title"),
+            rs.getString("subtitle"), rs.getString("content"), rs.getString("rest_path"), Rows.time(rs, "created_at"),
+            rs.getString("company_id"), rs.getString("company_title"), rs.getString("company_route"),
+            rs.getString("company_logo"), rs.getString("experience_id"), rs.getString("experience_name"),
+            rs.getString("experience_image"), rs.getString("app_id"), rs.getString("app_name"),
+            rs.getString("app_icon"), rs.getString("base_url"), rs.getString("experience_path"),
+            rs.getString("dashboard_path"), rs.getString("icon_picture"), rs.getString("sender_id"),
+            rs.getString("sender_username"), rs.getString("sender_name"), rs.getString("topic_id"),
+            rs.getString("topic_identifier"), rs.getString("topic_name"));
 
     public Optional<Long> seqOf(String notificationId) {
         return jdbi.withHandle(h -> h.createQuery("select seq from notifications where id = :id")

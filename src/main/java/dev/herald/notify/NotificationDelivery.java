@@ -48,32 +48,31 @@ public final class NotificationDelivery implements OutboxHandler {
         List<String> named = NotificationStore.strings(targets.get("user_ids"));
         boolean toExperience = n.experienceId() != null;
         if (named.isEmpty()) {
-            store.addAudience(h, n.seq(), List.of(toExperience ? n.experienceId() : n.companyId()), false);
+            store.addAudience(h, n.seq(), List.of(toExperience ? n.experienceId() : n.companyId()), false, false);
             return;
         }
         List<String> recipients = toExperience
                 ? store.usersWithExperienceAccessAt(h, n.experienceId(), n.seq(), named)
                 : store.teamMembersAt(h, n.companyId(), n.seq(), named);
-        store.addAudience(h, n.seq(), recipients, true);
+        store.addAudience(h, n.seq(), recipients, true, false);
     }
 
     /** Chat mentions were checked against the channel's readers when the message was posted. */
     private void deliverChat(Handle h, NotificationStore.Stored n, JsonNode targets) {
-        store.addAudience(h, n.seq(), NotificationStore.strings(targets.get("user_ids")), true);
+        store.addAudience(h, n.seq(), NotificationStore.strings(targets.get("user_ids")), true, false);
         if (targets.hasNonNull("everyone_experience_id")) {
-            store.addAudience(h, n.seq(), List.of(Sources.experienceEveryone(targets.get("everyone_experience_id").asText())), true);
+            store.addAudience(h, n.seq(), List.of(targets.get("everyone_experience_id").asText()), true, false);
         }
     }
 
     private void deliverLegacy(Handle h, NotificationStore.Stored n, JsonNode targets) {
-        List<String> sources = new ArrayList<>();
-        NotificationStore.strings(targets.get("products")).forEach(sources::add);
-        NotificationStore.strings(targets.get("companies")).forEach(c -> sources.add(Sources.companyCustomers(c)));
-        NotificationStore.strings(targets.get("experiences")).forEach(e -> sources.add(Sources.experienceCustomers(e)));
-        store.addAudience(h, n.seq(), sources, false);
+        store.addAudience(h, n.seq(), NotificationStore.strings(targets.get("products")), false, false);
+        List<String> customersOnly = new ArrayList<>(NotificationStore.strings(targets.get("companies")));
+        customersOnly.addAll(NotificationStore.strings(targets.get("experiences")));
+        store.addAudience(h, n.seq(), customersOnly, false, true);
         List<String> users = NotificationStore.strings(targets.get("users"));
         if (!users.isEmpty()) {
-            store.addAudience(h, n.seq(), store.usersReachableByApp(h, n.appId(), users), false);
+            store.addAudience(h, n.seq(), store.usersReachableByApp(h, n.appId(), users), false, false);
         }
     }
 }

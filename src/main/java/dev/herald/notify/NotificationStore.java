@@ -11,8 +11,9 @@ import java.util.List;
 /** SQL that stores notifications and resolves their audiences into source rows at delivery. */
 public final class NotificationStore {
     private static final String AUDIENCE_INSERT = """
-            insert into notification_audiences (source_key, seq, experience_id, company_id, mention)
-            select s.key, n.seq, n.experience_id, n.company_id, :mention from notifications n, unnest(:keys) as s(key)
+            insert into notification_audiences (source_key, seq, experience_id, company_id, mention, customers_only)
+            select s.key, n.seq, n.experience_id, n.company_id, :mention, :customersOnly
+            from notifications n, unnest(:keys) as s(key)
             where n.seq = :seq on conflict do nothing""";
 
     /** Inserts the notification; returns its public id. */
@@ -53,9 +54,9 @@ public final class NotificationStore {
      * Adds audience rows: broadcast sources (an experience, a company's team, a product's owners, …; one
      * row each, whatever the audience size) or named users (bounded by the request's size limit).
      */
-    public void addAudience(Handle h, long seq, List<String> sourceKeys, boolean mention) {
+    public void addAudience(Handle h, long seq, List<String> sourceKeys, boolean mention, boolean customersOnly) {
         if (!sourceKeys.isEmpty()) {
-            h.createUpdate(AUDIENCE_INSERT).bind("mention", mention).bind("seq", seq)
+            h.createUpdate(AUDIENCE_INSERT).bind("mention", mention).bind("customersOnly", customersOnly).bind("seq", seq)
                     .bind("keys", sourceKeys.toArray(new String[0])).execute();
         }
     }
