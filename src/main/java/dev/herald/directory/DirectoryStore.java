@@ -122,6 +122,20 @@ public final class DirectoryStore {
                 .findOne());
     }
 
+    /** Whose an experience is: its app and company, without the rest of it. */
+    public record Owner(String appId, String companyId) {
+    }
+
+    public Optional<Owner> experienceOwner(String id) {
+        return jdbi.withHandle(h -> h.createQuery("select app_id, company_id from experiences where id = :id").bind("id", id)
+                .map((rs, ctx) -> new Owner(rs.getString("app_id"), rs.getString("company_id"))).findOne());
+    }
+
+    public boolean companyExists(String id) {
+        return jdbi.withHandle(h -> h.createQuery("select exists (select 1 from companies where id = :id)").bind("id", id)
+                .mapTo(Boolean.class).one());
+    }
+
     private static List<ProductRef> productsOf(Handle h, String experienceId) {
         return h.createQuery("""
                         select p.id, p.title, p.route from experience_products ep join products p on p.id = ep.product_id

@@ -67,8 +67,7 @@ public final class NotificationService {
                     return new Outcome(stored.get().status(), stored.get().response());
                 }
             }
-            String id = store.insert(h, n);
-            Outbox.enqueue(h, NotificationDelivery.KIND, NotificationDelivery.payload(store.seqOf(h, id)));
+            Outbox.enqueue(h, NotificationDelivery.KIND, NotificationDelivery.payload(store.insert(h, n)));
             if (idempotencyKey != null) {
                 Idempotency.complete(h, caller.ownerKey(), idempotencyKey, 200, success);
             }
@@ -90,9 +89,9 @@ public final class NotificationService {
         if (m.everyone()) {
             targets.put("everyone_experience_id", m.experienceId());
         }
-        String id = store.insert(h, new NewNotification("chat", m.appId(), m.companyId(), m.experienceId(), null, m.title(),
+        long seq = store.insert(h, new NewNotification("chat", m.appId(), m.companyId(), m.experienceId(), null, m.title(),
                 null, m.content(), m.title(), m.content(), null, m.senderUserId(), null, targets));
-        Outbox.enqueue(h, NotificationDelivery.KIND, NotificationDelivery.payload(store.seqOf(h, id)));
+        Outbox.enqueue(h, NotificationDelivery.KIND, NotificationDelivery.payload(seq));
         accepted.increment();
     }
 
@@ -126,15 +125,17 @@ public final class NotificationService {
         String appId;
         Map<String, Object> targets = new LinkedHashMap<>();
         if (experienceId != null) {
-            Directory.Experience experience = directory.findExperience(experienceId)
+            DirectoryStore.Owner experience = directory.experienceOwner(experienceId)
                     .orElseThrow(() -> ApiException.notFound("Experience not found.", "experience_id"));
             authorizeExperience(caller, experience);
-            companyId = experience.company().id();
-            appId = experience.app().id();
+            companyId = experience.companyId();
+            appId = experience.appId();
             targets.put("experience_id", experienceId);
         } else {
             final String company = companyId;
-            directory.findCompany(company).orElseThrow(() -> ApiException.notFound("Company not found.", "company_id"));
+            if (!directory.companyExists(company)) {
+                throw ApiException.notFound("Company not found.", "company_id");
+            }
             authorizeCompany(caller, company);
             appId = caller instanceof Credential.AppKey key ? key.appId() : null;
             targets.put("company_id", company);
@@ -147,12 +148,12 @@ public final class NotificationService {
                 iconUserId, sender, restPath, targets);
     }
 
-    private void authorizeExperience(Credential caller, Directory.Experience experience) {
+    private void authorizeExperience(Credential caller, DirectoryStore.Owner experience) {
         boolean allowed = switch (caller) {
             case Credential.Admin admin -> true;
-            case Credential.AppKey key -> key.appId().equals(experience.app().id());
-            case Credential.CompanyKey key -> key.companyId().equals(experience.company().id());
-            case Credential.User user -> directory.isTeamMember(user.userId(), experience.company().id());
+            case Credential.AppKey key -> key.appId().equals(experience.appId());
+            case Credential.CompanyKey key -> key.companyId().equals(experience.companyId());
+            case Credential.User user -> directory.isTeamMember(user.userId(), experience.companyId());
         };
         if (!allowed) {
             throw ApiException.forbidden("This experience does not belong to your app or company.");

@@ -16,21 +16,20 @@ public final class NotificationStore {
             from notifications n, unnest(:keys) as s(key)
             where n.seq = :seq on conflict do nothing""";
 
-    /** Inserts the notification; returns its public id. */
-    public String insert(Handle h, NewNotification n) {
-        String id = Ids.next("ntf");
-        h.createUpdate("""
+    /** Inserts the notification; returns its position (the feed's order and the delivery job's key). */
+    public long insert(Handle h, NewNotification n) {
+        return h.createQuery("""
                         insert into notifications (id, api, app_id, company_id, experience_id, topic_id, title, subtitle, content,
                                                    mobile_title, mobile_content, icon_user_id, sender_user_id, rest_path, targets)
                         values (:id, :api, :app, :company, :experience, :topic, :title, :subtitle, :content,
-                                :mobileTitle, :mobileContent, :icon, :sender, :restPath, cast(:targets as jsonb))""")
-                .bind("id", id).bind("api", n.api()).bind("app", n.appId()).bind("company", n.companyId())
+                                :mobileTitle, :mobileContent, :icon, :sender, :restPath, cast(:targets as jsonb))
+                        returning seq""")
+                .bind("id", Ids.next("ntf")).bind("api", n.api()).bind("app", n.appId()).bind("company", n.companyId())
                 .bind("experience", n.experienceId()).bind("topic", n.topicId()).bind("title", n.title())
                 .bind("subtitle", n.subtitle()).bind("content", n.content()).bind("mobileTitle", n.mobileTitle())
                 .bind("mobileContent", n.mobileContent()).bind("icon", n.iconUserId()).bind("sender", n.senderUserId())
                 .bind("restPath", n.restPath()).bind("targets", Json.string(n.targets()))
-                .execute();
-        return id;
+                .mapTo(Long.class).one();
     }
 
     public record Stored(long seq, String api, String appId, String companyId, String experienceId, JsonNode targets,
@@ -44,10 +43,6 @@ public final class NotificationStore {
                         rs.getString("company_id"), rs.getString("experience_id"), Json.tree(rs.getString("targets")),
                         rs.getTimestamp("delivered_at") != null))
                 .one();
-    }
-
-    public long seqOf(Handle h, String id) {
-        return h.createQuery("select seq from notifications where id = :id").bind("id", id).mapTo(Long.class).one();
     }
 
     /**

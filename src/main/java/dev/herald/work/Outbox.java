@@ -14,8 +14,8 @@ public final class Outbox {
     }
 
     public static void enqueue(Handle h, String kind, Object payload) {
+        // The table's trigger calls pg_notify, delivered at commit.
         h.createUpdate("insert into outbox (kind, payload) values (:kind, cast(:payload as jsonb))")
                 .bind("kind", kind).bind("payload", Json.string(payload)).execute();
-        h.execute("select pg_notify('" + CHANNEL + "', '')");
     }
 }
