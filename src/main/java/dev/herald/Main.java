@@ -9,7 +9,16 @@ import dev.herald.chat.ChannelService;
 import dev.herald.chat.ChatAccess;
 import dev.herald.chat.ChatRoutes;
 import dev.herald.chat.ChatStore;
+import dev.herald.chat.DmRoutes;
+import dev.herald.chat.DmService;
+import dev.herald.chat.DmStore;
 import dev.herald.chat.MessageService;
+import dev.herald.chat.ReactionRoutes;
+import dev.herald.chat.ReactionService;
+import dev.herald.chat.ReactionStore;
+import dev.herald.chat.SupportRoutes;
+import dev.herald.chat.SupportService;
+import dev.herald.chat.SupportStore;
 import dev.herald.db.Database;
 import dev.herald.db.EmbeddedDatabase;
 import dev.herald.demo.DemoSeed;
@@ -97,6 +106,9 @@ public final class Main {
             FileService files,
             ChannelService channels,
             MessageService messages,
+            SupportService support,
+            DmService dms,
+            ReactionService reactions,
             Database database,
             PrometheusMeterRegistry metrics,
             AtomicBoolean draining) {
@@ -134,6 +146,9 @@ public final class Main {
                 files,
                 new ChannelService(chatStore, chatAccess, directory),
                 new MessageService(chatStore, chatAccess, files::requireUsable, notifications),
+                new SupportService(new SupportStore(jdbi), chatAccess, directory),
+                new DmService(new DmStore(jdbi), chatAccess, directory),
+                new ReactionService(new ReactionStore(jdbi), chatStore, chatAccess),
                 database,
                 metrics,
                 new AtomicBoolean(false));
@@ -163,6 +178,9 @@ public final class Main {
                 .register("/api/v1", new NotificationRoutes(s.auth(), s.notifications(), s.feed()))
                 .register("/api/v1", new FileRoutes(s.auth(), s.files()))
                 .register("/api/v1", new ChatRoutes(s.auth(), s.channels(), s.messages()))
+                .register("/api/v1", new SupportRoutes(s.auth(), s.support()))
+                .register("/api/v1", new DmRoutes(s.auth(), s.dms()))
+                .register("/api/v1", new ReactionRoutes(s.auth(), s.reactions()))
                 .register("/api/v2", new LegacyRoutes(s.auth(), s.notifications()))
                 .any((req, res) -> {
                     throw ApiException.notFound("No such endpoint: " + req.prologue().method().text() + " " + req.path().path(), null);
