@@ -101,7 +101,35 @@ public final class FeedStore {
             return Optional.empty();
         }
         sources.add(new Source(userId, null, null, 0, OPEN, Sources.Reach.TEAM));
-        return Optional.of(new Audience(reader[0], List.copyOf(new java.util.LinkedHashSet<>(sources))));
+        return Optional.of(new Audience(reader[0], merged(sources)));
+    }
+
+    /**
+     * One source per key, reach and overlapping interval: a customer with 50 products of one company
+     * holds its company source 50 times, which would otherwise cost 50 index probes per page.
+     */
+    static List<Source> merged(List<Source> sources) {
+        Map<List<Object>, List<Source>> groups = new LinkedHashMap<>();
+        for (Source s : sources) {
+            groups.computeIfAbsent(List.of(s.key(), s.reach(), String.valueOf(s.companyId()), String.valueOf(s.experienceId())),
+                    k -> new ArrayList<>()).add(s);
+        }
+        List<Source> out = new ArrayList<>();
+        for (List<Source> group : groups.values()) {
+            group.sort(java.util.Comparator.comparingLong(Source::fromSeq));
+            Source current = group.getFirst();
+            for (Source next : group.subList(1, group.size())) {
+                if (next.fromSeq() <= current.toSeq()) {
+                    current = new Source(current.key(), current.companyId(), current.experienceId(), current.fromSeq(),
+                            Math.max(current.toSeq(), next.toSeq()), current.reach());
+                } else {
+                    out.add(current);
+                    current = next;
+                }
+            }
+            out.add(current);
+        }
+        return out;
     }
 
     /** The per-scope (experience or company) read watermarks of this user. */
