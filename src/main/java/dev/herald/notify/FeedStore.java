@@ -178,21 +178,34 @@ public final class FeedStore {
     }
 
     /**
-     * Per source, the newest rows in its interval through the (source_key, seq) key (index-only),
-     * then merged: a user's page costs (sources × page size) index entries, whatever the audience
-     * sizes or the number of notifications stored.
+     * A top-k merge of the sources' newest rows, done in two index passes. First each source's newest
+     * matching position (one index-only probe per source); the k-th largest of those is a lower bound
+     * for the whole page, since each is itself a matching row. Then only sources whose newest row
+     * reaches that bound are read, and only down to it. A page costs about (sources + k) index entries
+     * instead of sources × k, whatever the audience sizes or the number of notifications stored.
      */
     private static final String HITS_SQL = """
+            with s as materialized (
+                select src.*, (select a.seq from notification_audiences a
+                               where a.source_key = src.key and a.seq > src.from_seq and a.seq <= src.to_seq and a.seq < :before
+                                 and case when a.customers_only then src.customers_ok else src.all_ok end %1$s
+                               order by a.seq desc limit 1) as newest
+                from unnest(cast(:keys as text[]), cast(:froms as bigint[]), cast(:tos as bigint[]),
+                            cast(:alls as boolean[]), cast(:customers as boolean[])) as src(key, from_seq, to_seq, all_ok, customers_ok)
+            ), page as (
+                select case when count(*) = :limit then min(newest) else 0 end as bound
+                from (select distinct newest from s where newest is not null order by newest desc limit :limit) top
+            )
             select hit.seq, bool_or(hit.mention) as mention
-            from unnest(cast(:keys as text[]), cast(:froms as bigint[]), cast(:tos as bigint[]),
-                        cast(:alls as boolean[]), cast(:customers as boolean[])) as s(key, from_seq, to_seq, all_ok, customers_ok)
+            from s cross join page
             cross join lateral (
                 select a.seq, a.mention from notification_audiences a
                 where a.source_key = s.key and a.seq > s.from_seq and a.seq <= s.to_seq and a.seq < :before
-                  and case when a.customers_only then s.customers_ok else s.all_ok end
-                %s
+                  and a.seq >= page.bound
+                  and case when a.customers_only then s.customers_ok else s.all_ok end %1$s
                 order by a.seq desc limit :limit
             ) hit
+            where s.newest >= page.bound
             group by hit.seq order by hit.seq desc limit :limit""";
 
     private static String conditions(Filter filter) {
