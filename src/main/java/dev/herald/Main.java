@@ -23,6 +23,7 @@ import dev.herald.db.Database;
 import dev.herald.db.EmbeddedDatabase;
 import dev.herald.demo.DemoSeed;
 import dev.herald.directory.DirectoryRoutes;
+import dev.herald.events.Events;
 import dev.herald.directory.DirectoryService;
 import dev.herald.directory.DirectoryStore;
 import dev.herald.files.FileRoutes;
@@ -49,6 +50,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -154,7 +156,8 @@ public final class Main {
                 new AtomicBoolean(false));
 
         OutboxWorkers workers = new OutboxWorkers(database,
-                Map.of(NotificationDelivery.KIND, new NotificationDelivery(notificationStore, metrics)),
+                Map.of(NotificationDelivery.KIND, new NotificationDelivery(notificationStore, metrics),
+                        Events.OUTBOX_KIND, new Events(List.of())),
                 config.workers(), metrics);
         workers.start();
 

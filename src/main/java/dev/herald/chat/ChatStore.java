@@ -184,17 +184,28 @@ public final class ChatStore {
         return counts(messageIds, "poll_option_id");
     }
 
+    /** One message as the API shows it, read inside the caller's transaction (so it sees the caller's own writes). */
+    public MessageView view(Handle h, MessageRow row) {
+        List<String> id = List.of(row.id());
+        return MessageView.of(row, counts(h, id, "emoji").getOrDefault(row.id(), List.of()),
+                counts(h, id, "poll_option_id").getOrDefault(row.id(), List.of()));
+    }
+
     private Map<String, List<Count>> counts(List<String> messageIds, String column) {
+        return jdbi.withHandle(h -> counts(h, messageIds, column));
+    }
+
+    private static Map<String, List<Count>> counts(Handle h, List<String> messageIds, String column) {
         Map<String, List<Count>> out = new HashMap<>();
         if (messageIds.isEmpty()) {
             return out;
         }
-        jdbi.useHandle(h -> h.createQuery("select message_id, " + column + " as k, count(*) as n, min(created_at) as first"
+        h.createQuery("select message_id, " + column + " as k, count(*) as n, min(created_at) as first"
                         + " from chat_reactions where message_id = any(:ids) and " + column + " is not null"
                         + " group by message_id, " + column + " order by first, k")
                 .bind("ids", messageIds.toArray(new String[0]))
                 .map((rs, ctx) -> Map.entry(rs.getString("message_id"), new Count(rs.getString("k"), rs.getInt("n"))))
-                .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue())));
+                .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new java.util.ArrayList<>()).add(e.getValue()));
         return out;
     }
 
@@ -210,9 +221,9 @@ public final class ChatStore {
                 .execute();
     }
 
-    public boolean deleteMessage(String id) {
-        return jdbi.withHandle(h -> h.createUpdate("update chat_messages set deleted_at = now() where id = :id and deleted_at is null")
-                .bind("id", id).execute()) == 1;
+    public boolean deleteMessage(Handle h, String id) {
+        return h.createUpdate("update chat_messages set deleted_at = now() where id = :id and deleted_at is null")
+                .bind("id", id).execute() == 1;
     }
 
     /** A user in a DM who has not left it (a closed membership no longer reads or posts). */

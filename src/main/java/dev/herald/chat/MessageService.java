@@ -96,7 +96,9 @@ public final class MessageService {
                         (row.userName() != null ? row.userName() : row.username()) + " mentioned you",
                         excerpt(content), notified, mentions.everyone() && channel.experienceId() != null));
             }
-            return store.findMessage(h, id).orElseThrow();
+            MessageRow row = store.findMessage(h, id).orElseThrow();
+            ChatEvents.message(h, ChatEvents.MESSAGE_CREATED, channel, store.view(h, row), "message_created");
+            return row;
         });
         return render(List.of(saved)).getFirst();
     }
@@ -278,11 +280,13 @@ public final class MessageService {
         Mentions mentions = changesContent ? mentions(channel, where.role(), newContent)
                 : new Mentions(message.mentions(), message.mentionsEveryone());
         Object files = changesAttachments ? (fileIds.isEmpty() ? List.of() : attachments.resolve(caller, fileIds)) : message.attachments();
-        MessageRow saved = store.jdbi().inTransaction(h -> {
+        MessageView saved = store.jdbi().inTransaction(h -> {
             store.updateMessage(h, id, newContent, mentions.userIds(), mentions.everyone(), files, pinned, changesContent);
-            return store.findMessage(h, id).orElseThrow();
+            MessageView view = store.view(h, store.findMessage(h, id).orElseThrow());
+            ChatEvents.message(h, ChatEvents.MESSAGE_UPDATED, channel, view, "message_updated");
+            return view;
         });
-        return render(List.of(saved)).getFirst();
+        return saved;
     }
 
     public boolean delete(Credential caller, String id) {
@@ -295,7 +299,14 @@ public final class MessageService {
         if (!actor.equals(message.userId())) {
             Permissions.require(caller, Permissions.CHAT_MODERATE);
         }
-        return store.deleteMessage(id);
+        MessageView gone = render(List.of(message)).getFirst();
+        return store.jdbi().inTransaction(h -> {
+            boolean deleted = store.deleteMessage(h, id);
+            if (deleted) {
+                ChatEvents.message(h, ChatEvents.MESSAGE_DELETED, where.channel(), gone, "message_deleted");
+            }
+            return deleted;
+        });
     }
 
     List<MessageView> render(List<MessageRow> rows) {

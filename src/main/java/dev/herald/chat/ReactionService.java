@@ -59,8 +59,13 @@ public final class ReactionService {
         }
         ReactionStore.ReactionRow row = chat.jdbi().inTransaction(h -> {
             String user = access.author(h, caller, target.channel());
-            return emoji != null ? store.react(h, target.message().id(), user, emoji)
-                    : store.vote(h, target.message().id(), user, optionId);
+            ReactionStore.Reacted reacted = emoji != null ? store.react(h, target.message().id(), user, emoji)
+                    : new ReactionStore.Reacted(store.vote(h, target.message().id(), user, optionId), true);
+            if (reacted.added()) {
+                ChatEvents.reaction(h, ChatEvents.REACTION_CREATED, target.channel(),
+                        chat.view(h, target.message()), View.of(reacted.row()), "reaction_created");
+            }
+            return reacted.row();
         });
         return View.of(row);
     }

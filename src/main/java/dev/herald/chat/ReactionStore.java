@@ -44,10 +44,14 @@ public final class ReactionStore {
         return h.createQuery(SELECT + " where r.id = :id").bind("id", id).map(ROW).findOne();
     }
 
+    /** A reaction, and whether this request added it (false: the user already had it). */
+    record Reacted(ReactionRow row, boolean added) {
+    }
+
     /** The user's reaction with this emoji on the message: the one just added, or the one they already had. */
-    public ReactionRow react(Handle h, String messageId, String userId, String emoji) {
+    public Reacted react(Handle h, String messageId, String userId, String emoji) {
         for (;;) {
-            h.createUpdate("""
+            int inserted = h.createUpdate("""
                             insert into chat_reactions (id, message_id, user_id, emoji) values (:id, :message, :user, :emoji)
                             on conflict (message_id, user_id, emoji) where emoji is not null do nothing""")
                     .bind("id", Ids.next("reac")).bind("message", messageId).bind("user", userId).bind("emoji", emoji).execute();
@@ -55,7 +59,7 @@ public final class ReactionStore {
             Optional<ReactionRow> row = h.createQuery(SELECT + " where r.message_id = :message and r.user_id = :user and r.emoji = :emoji")
                     .bind("message", messageId).bind("user", userId).bind("emoji", emoji).map(ROW).findOne();
             if (row.isPresent()) {
-                return row.get();
+                return new Reacted(row.get(), inserted == 1);
             }
             // Removed by a concurrent un-react between the two statements: add it again.
         }

@@ -1,6 +1,7 @@
 package dev.herald.directory;
 
 import dev.herald.db.Rows;
+import dev.herald.events.Events;
 import dev.herald.directory.Directory.AppRef;
 import dev.herald.directory.Directory.CompanyRef;
 import dev.herald.directory.Directory.Image;
@@ -14,6 +15,8 @@ import java.util.Optional;
 
 /** SQL for users, companies, apps, experiences, products, memberships and team members. */
 public final class DirectoryStore {
+    public static final String MEMBERSHIP_ACTIVATED = "membership.activated";
+    public static final String MEMBERSHIP_DEACTIVATED = "membership.deactivated";
     private final Jdbi jdbi;
 
     public DirectoryStore(Jdbi jdbi) {
@@ -168,11 +171,15 @@ public final class DirectoryStore {
                 .findOne());
     }
 
+    /** Grants the membership and records its {@code membership.activated} event, together. */
     public void insertMembership(String id, String userId, String productId, String companyId) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        insert into memberships (id, user_id, product_id, company_id, status)
-                        values (:id, :user, :product, :company, 'active')""")
-                .bind("id", id).bind("user", userId).bind("product", productId).bind("company", companyId).execute());
+        jdbi.useTransaction(h -> {
+            h.createUpdate("""
+                            insert into memberships (id, user_id, product_id, company_id, status)
+                            values (:id, :user, :product, :company, 'active')""")
+                    .bind("id", id).bind("user", userId).bind("product", productId).bind("company", companyId).execute();
+            Events.emit(h, MEMBERSHIP_ACTIVATED, companyId, findMembership(h, id).orElseThrow());
+        });
     }
 
     /** The active membership of this user in this product, if any (one active membership per pair). */
@@ -183,7 +190,11 @@ public final class DirectoryStore {
     }
 
     public Optional<Directory.Membership> findMembership(String id) {
-        return jdbi.withHandle(h -> h.createQuery("""
+        return jdbi.withHandle(h -> findMembership(h, id));
+    }
+
+    private static Optional<Directory.Membership> findMembership(Handle h, String id) {
+        return h.createQuery("""
                         select m.*, u.username, u.name, p.title as product_title, p.route as product_route,
                                c.title as company_title, c.route as company_route
                         from memberships m join users u on u.id = m.user_id join products p on p.id = m.product_id
@@ -194,15 +205,24 @@ public final class DirectoryStore {
                         new ProductRef(rs.getString("product_id"), rs.getString("product_title"), rs.getString("product_route")),
                         new CompanyRef(rs.getString("company_id"), rs.getString("company_title"), rs.getString("company_route")),
                         Rows.time(rs, "created_at"), Rows.time(rs, "canceled_at")))
-                .findOne());
+                .findOne();
     }
 
-    /** Cancels an active membership, closing its access at the current notification position. */
+    /**
+     * Cancels an active membership, closing its access at the current notification position, and
+     * records its {@code membership.deactivated} event; cancelling a cancelled one changes nothing.
+     */
     public void cancelMembership(String id) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                        update memberships set status = 'canceled', revoked_seq = notification_watermark(), canceled_at = now()
-                        where id = :id and status = 'active'""")
-                .bind("id", id).execute());
+        jdbi.useTransaction(h -> {
+            int changed = h.createUpdate("""
+                            update memberships set status = 'canceled', revoked_seq = notification_watermark(), canceled_at = now()
+                            where id = :id and status = 'active'""")
+                    .bind("id", id).execute();
+            if (changed == 1) {
+                Directory.Membership membership = findMembership(h, id).orElseThrow();
+                Events.emit(h, MEMBERSHIP_DEACTIVATED, membership.company().id(), membership);
+            }
+        });
     }
 
     /** Adds a team member; returns the id of the current row (the existing one when already a member). */

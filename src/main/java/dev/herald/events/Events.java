@@ -1,0 +1,63 @@
+package dev.herald.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.web.Ids;
+import dev.herald.web.Json;
+import dev.herald.work.Outbox;
+import dev.herald.work.OutboxHandler;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Domain events. A change emits its event into the outbox in the change's own transaction, so an
+ * event exists exactly when the change committed; the outbox worker then hands it, once, to every
+ * listener.
+ */
+public final class Events implements OutboxHandler {
+    public static final String OUTBOX_KIND = "event";
+
+    private final List<EventListener> listeners;
+
+    public Events(List<EventListener> listeners) {
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /** Records the event of a change; call inside the change's transaction. */
+    public static void emit(Handle h, String type, String companyId, Object data) {
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("id", Ids.next("evt"));
+        envelope.put("api_version", "v1");
+        envelope.put("type", type);
+        envelope.put("timestamp", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        envelope.put("company_id", companyId);
+        envelope.put("data", data);
+        Outbox.enqueue(h, OUTBOX_KIND, envelope);
+    }
+
+    @Override
+    public void handle(Handle h, JsonNode payload) {
+        Event event = new Event(payload.get("id").asText(), payload.get("api_version").asText(), payload.get("type").asText(),
+                payload.get("timestamp").asText(), payload.get("company_id").isNull() ? null : payload.get("company_id").asText(),
+                payload.get("data"));
+        for (EventListener listener : listeners) {
+            listener.on(h, event);
+        }
+    }
+
+    /** The event as the SDK's webhook payload. */
+    public static Map<String, Object> envelope(Event event) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", event.id());
+        out.put("api_version", event.apiVersion());
+        out.put("type", event.type());
+        out.put("timestamp", event.timestamp());
+        out.put("company_id", event.companyId());
+        out.put("data", Json.MAPPER.convertValue(event.data(), Object.class));
+        return out;
+    }
+}
