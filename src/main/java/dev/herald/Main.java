@@ -30,6 +30,7 @@ import dev.herald.files.FileRoutes;
 import dev.herald.files.FileService;
 import dev.herald.files.FileStore;
 import dev.herald.files.LocalDiskStorage;
+import dev.herald.notify.FeedCache;
 import dev.herald.notify.FeedService;
 import dev.herald.notify.FeedStore;
 import dev.herald.notify.LegacyRoutes;
@@ -135,6 +136,7 @@ public final class Main {
         NotificationStore notificationStore = new NotificationStore();
         DirectoryService directory = new DirectoryService(directoryStore);
         NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
+        FeedCache feedCache = new FeedCache(database, metrics).start();
         ChatStore chatStore = new ChatStore(jdbi);
         ChatAccess chatAccess = new ChatAccess(directoryStore, chatStore);
         FileService files = new FileService(new FileStore(jdbi), new LocalDiskStorage(config.dataDir().resolve("files")),
@@ -144,7 +146,7 @@ public final class Main {
                 directory,
                 new KeyService(authStore, directoryStore),
                 notifications,
-                new FeedService(new FeedStore(jdbi), config.publicUrl()),
+                new FeedService(new FeedStore(jdbi), feedCache, config.publicUrl()),
                 files,
                 new ChannelService(chatStore, chatAccess, directory),
                 new MessageService(chatStore, chatAccess, files::requireUsable, notifications),
@@ -169,7 +171,7 @@ public final class Main {
                 .routing(routing -> routing(routing, services))
                 .build()
                 .start();
-        return new Running(server, workers, database, embedded, adminToken, services);
+        return new Running(server, List.of(workers, feedCache), database, embedded, adminToken, services);
     }
 
     /** The whole HTTP surface; tests build the same routing. */
@@ -197,18 +199,27 @@ public final class Main {
     }
 
     /** A started Herald. */
-    public record Running(WebServer server, OutboxWorkers workers, Database database, EmbeddedDatabase embedded,
+    public record Running(WebServer server, List<AutoCloseable> background, Database database, EmbeddedDatabase embedded,
                           AdminToken.Resolved adminToken, Services services) implements AutoCloseable {
         public int port() {
             return server.port();
         }
 
-        /** Graceful stop: refuse new work, let in-flight requests and worker batches finish, then release the database. */
+        /**
+         * Graceful stop: refuse new work, let in-flight requests finish, then stop the background parts in
+         * order (workers finish the batch they hold), then release the database.
+         */
         @Override
         public void close() {
             services.draining().set(true);
             server.stop();
-            workers.close();
+            for (AutoCloseable part : background) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "Could not stop " + part.getClass().getSimpleName(), e);
+                }
+            }
             database.close();
             if (embedded != null) {
                 embedded.close();

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** The user's side of notifications: feed pages, one notification, badges, read marks and topics. */
@@ -19,10 +20,12 @@ public final class FeedService {
     private static final String CURSOR_KIND = "ntf";
 
     private final FeedStore store;
+    private final FeedCache cache;
     private final String publicUrl;
 
-    public FeedService(FeedStore store, String publicUrl) {
+    public FeedService(FeedStore store, FeedCache cache, String publicUrl) {
         this.store = store;
+        this.cache = cache;
         this.publicUrl = publicUrl;
     }
 
@@ -40,18 +43,34 @@ public final class FeedService {
         }
     }
 
+    /** A page of the feed; pages without {@code unread} come from {@link FeedCache} while nothing they depend on changed. */
     public Page<FeedView> list(Credential caller, Query q) {
-        FeedStore.Audience audience = audience(caller);
+        String userId = userId(caller);
+        FeedCache.Stamp stamp = cache.stamp(userId);
+        FeedStore.Audience audience = audience(userId, stamp);
         int limit = q.first() == null ? DEFAULT_PAGE : q.first();
         long before = q.after() == null ? Long.MAX_VALUE : Cursor.decode(CURSOR_KIND, q.after(), "after");
+        FeedCache.PageKey key = new FeedCache.PageKey(userId, q.experienceId(), q.accountId(), q.mentions(), before, limit);
+        if (!q.unread()) {
+            Optional<Page<FeedView>> cached = cache.page(key, stamp);
+            if (cached.isPresent()) {
+                return cached.get();
+            }
+        }
         FeedStore.Filter filter = new FeedStore.Filter(q.experienceId(), q.accountId(), q.mentions(), q.unread());
-        List<FeedStore.Rendered> rows = store.pageRows(audience.reader().userId(), narrow(audience, filter), filter, before, limit + 1);
+        List<FeedStore.Source> sources = narrow(audience, filter);
+        long[] versions = cache.versions(sources);
+        List<FeedStore.Rendered> rows = store.pageRows(userId, sources, filter, before, limit + 1);
         boolean hasNext = rows.size() > limit;
         List<FeedStore.Rendered> page = hasNext ? rows.subList(0, limit) : rows;
         List<FeedView> data = page.stream().map(r -> FeedView.of(r.row(), r.mention(), publicUrl)).toList();
         String start = page.isEmpty() ? null : Cursor.encode(CURSOR_KIND, page.getFirst().row().seq());
         String end = hasNext ? Cursor.encode(CURSOR_KIND, page.getLast().row().seq()) : null;
-        return new Page<>(data, new PageInfo(start, end, hasNext, q.after() != null));
+        Page<FeedView> result = new Page<>(data, new PageInfo(start, end, hasNext, q.after() != null));
+        if (!q.unread()) {
+            cache.putPage(key, stamp, sources, versions, result);
+        }
+        return result;
     }
 
     public FeedView get(Credential caller, String id) {
@@ -153,7 +172,19 @@ public final class FeedService {
     }
 
     private FeedStore.Audience audience(Credential caller) {
-        return store.audience(userId(caller)).orElseThrow(() -> ApiException.unauthorized("Invalid or missing API key"));
+        String userId = userId(caller);
+        return audience(userId, cache.stamp(userId));
+    }
+
+    private FeedStore.Audience audience(String userId, FeedCache.Stamp stamp) {
+        Optional<FeedStore.Audience> cached = cache.audience(userId, stamp);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        FeedStore.Audience audience = store.audience(userId)
+                .orElseThrow(() -> ApiException.unauthorized("Invalid or missing API key"));
+        cache.putAudience(userId, stamp, audience);
+        return audience;
     }
 
     private static String userId(Credential caller) {

@@ -2,15 +2,13 @@ package dev.herald.work;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.db.Database;
+import dev.herald.db.PgListener;
 import dev.herald.web.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.postgresql.PGConnection;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +29,6 @@ public final class OutboxWorkers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OutboxWorkers.class.getName());
     private static final int BATCH = 100;
 
-    private final Database database;
     private final Jdbi jdbi;
     private final Map<String, OutboxHandler> handlers;
     private final String[] kinds;
@@ -40,13 +37,15 @@ public final class OutboxWorkers implements AutoCloseable {
     private final List<Thread> running = new ArrayList<>();
     private final Counter processed;
     private final Counter failed;
+    private final PgListener listener;
     private volatile boolean stopping;
 
     public OutboxWorkers(Database database, Map<String, OutboxHandler> handlers, int threads, MeterRegistry metrics) {
-        this.database = database;
         this.jdbi = database.jdbi();
         this.handlers = Map.copyOf(handlers);
         this.kinds = handlers.keySet().toArray(new String[0]);
+        // Any notification, or a reconnection (which may have missed some), wakes every worker.
+        this.listener = new PgListener(database, Outbox.CHANNEL, payload -> wakeups.release(threads), () -> wakeups.release(threads));
         this.threads = threads;
         this.processed = Counter.builder("herald_outbox_processed_total").register(metrics);
         this.failed = Counter.builder("herald_outbox_failed_total").register(metrics);
@@ -57,7 +56,7 @@ public final class OutboxWorkers implements AutoCloseable {
         for (int i = 0; i < threads; i++) {
             running.add(Thread.ofPlatform().name("outbox-worker-" + i).start(this::workLoop));
         }
-        running.add(Thread.ofPlatform().daemon().name("outbox-listener").start(this::listenLoop));
+        listener.start();
     }
 
     private void workLoop() {
@@ -117,28 +116,6 @@ public final class OutboxWorkers implements AutoCloseable {
         }
     }
 
-    private void listenLoop() {
-        while (!stopping) {
-            try (Connection connection = database.dedicatedConnection()) {
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("LISTEN " + Outbox.CHANNEL);
-                }
-                PGConnection pg = connection.unwrap(PGConnection.class);
-                while (!stopping) {
-                    var notifications = pg.getNotifications(500);
-                    if (notifications != null && notifications.length > 0) {
-                        wakeups.release(threads);
-                    }
-                }
-            } catch (Exception e) {
-                if (!stopping) {
-                    LOG.log(Level.WARNING, "Outbox listener lost its connection; polling continues", e);
-                    sleepQuietly(Duration.ofSeconds(1));
-                }
-            }
-        }
-    }
-
     public long pending() {
         try {
             return jdbi.withHandle(h -> h.createQuery("select count(*) from outbox where kind = any(:kinds)")
@@ -152,6 +129,7 @@ public final class OutboxWorkers implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        listener.close();
         wakeups.release(threads * 2);
         for (Thread thread : running) {
             try {
