@@ -192,7 +192,7 @@ public final class MessageService {
         }
         ChannelRow channel = channel(q.channelId(), "channel_id");
         access.require(caller, channel, ChatAccess.readPermission(channel));
-        boolean ascending = direction(q.direction());
+        boolean ascending = Keyset.ascending(q.direction());
         Long after = q.after() == null ? null : Cursor.decode(CURSOR_KIND, q.after(), "after");
         Long before = q.before() == null ? null : Cursor.decode(CURSOR_KIND, q.before(), "before");
         boolean backwards = before != null || (q.last() != null && q.first() == null && after == null);
@@ -217,16 +217,6 @@ public final class MessageService {
         String start = rows.isEmpty() ? null : Cursor.encode(CURSOR_KIND, rows.getFirst().seq());
         String end = hasNext && !rows.isEmpty() ? Cursor.encode(CURSOR_KIND, rows.getLast().seq()) : null;
         return new Page<>(data, new PageInfo(start, end, hasNext && end != null, hasPrevious));
-    }
-
-    private static boolean direction(String direction) {
-        if (direction == null || direction.equals("desc")) {
-            return false;
-        }
-        if (direction.equals("asc")) {
-            return true;
-        }
-        throw ApiException.invalid("direction", "Parameter direction must be asc or desc.");
     }
 
     public MessageView get(Credential caller, String id) {
