@@ -37,13 +37,17 @@ public final class ChatAccess {
         if (channel.kind() == ChannelRow.Kind.DM) {
             return store.isDmMember(channel.id(), userId) ? Role.MEMBER : Role.NONE;
         }
+        if (channel.kind() == ChannelRow.Kind.EXPERIENCE) {
+            return switch (directory.experienceAccess(userId, channel.experienceId())) {
+                case "admin" -> Role.ADMIN;
+                case "customer" -> Role.MEMBER;
+                default -> Role.NONE;
+            };
+        }
         if (channel.companyId() != null && directory.isTeamMember(userId, channel.companyId())) {
             return Role.ADMIN;
         }
-        boolean member = channel.kind() == ChannelRow.Kind.EXPERIENCE
-                ? directory.isCustomerOfExperience(userId, channel.experienceId())
-                : userId.equals(channel.customerUserId());
-        return member ? Role.MEMBER : Role.NONE;
+        return userId.equals(channel.customerUserId()) ? Role.MEMBER : Role.NONE;
     }
 
     private boolean appCovers(String appId, ChannelRow channel) {

@@ -76,7 +76,7 @@ public final class MessageService {
         Mentions mentions = mentions(channel, role, content);
         List<?> files = fileIds.isEmpty() ? List.of() : attachments.resolve(caller, fileIds);
         String id = Ids.next("msg");
-        MessageRow saved = store.jdbi().inTransaction(h -> {
+        MessageView saved = store.jdbi().inTransaction(h -> {
             String author = access.author(h, caller, channel);
             Integer cooldown = channel.cooldownSeconds();
             if (cooldown != null && cooldown > 0 && role != ChatAccess.Role.ADMIN) {
@@ -87,7 +87,11 @@ public final class MessageService {
             }
             store.insertMessage(h, new ChatStore.NewMessage(id, channel.id(), author, content, replyTo,
                     mentions.userIds(), mentions.everyone(), poll, files, autoDetectLinks));
-            store.touchChannel(h, channel.id(), author);
+            if (channel.kind() != ChannelRow.Kind.EXPERIENCE) {
+                // Threads and DMs show their last activity; an experience channel does not, and its row
+                // would otherwise be a lock every poster of a busy channel queues on.
+                store.touchChannel(h, channel.id(), author);
+            }
             List<String> notified = mentions.userIds().stream().filter(u -> !u.equals(author)).toList();
             if (!notified.isEmpty() || mentions.everyone()) {
                 MessageRow row = store.findMessage(h, id).orElseThrow();
@@ -96,11 +100,12 @@ public final class MessageService {
                         (row.userName() != null ? row.userName() : row.username()) + " mentioned you",
                         excerpt(content), notified, mentions.everyone() && channel.experienceId() != null));
             }
-            MessageRow row = store.findMessage(h, id).orElseThrow();
-            ChatEvents.message(h, ChatEvents.MESSAGE_CREATED, channel, store.view(h, row), "message_created");
-            return row;
+            // A message just written has no reactions or votes yet: its view needs no counting.
+            MessageView view = MessageView.of(store.findMessage(h, id).orElseThrow(), List.of(), List.of());
+            ChatEvents.message(h, ChatEvents.MESSAGE_CREATED, channel, view, "message_created");
+            return view;
         });
-        return render(List.of(saved)).getFirst();
+        return saved;
     }
 
     private static List<String> attachmentIds(Body body) {

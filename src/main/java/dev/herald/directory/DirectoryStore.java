@@ -257,6 +257,18 @@ public final class DirectoryStore {
                 .bind("user", userId).bind("company", companyId).mapTo(Boolean.class).one());
     }
 
+    /** A user's access to an experience in one query: "admin" (team member), "customer" (active membership) or "none". */
+    public String experienceAccess(String userId, String experienceId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select case
+                            when exists (select 1 from authorized_users a join experiences e on e.company_id = a.company_id
+                                         where e.id = :exp and a.user_id = :user and a.removed_at is null) then 'admin'
+                            when exists (select 1 from memberships m join experience_products ep on ep.product_id = m.product_id
+                                         where m.user_id = :user and ep.experience_id = :exp and m.status = 'active') then 'customer'
+                            else 'none' end""")
+                .bind("user", userId).bind("exp", experienceId).mapTo(String.class).one());
+    }
+
     /** True when the user has an active membership in a product the experience is attached to. */
     public boolean isCustomerOfExperience(String userId, String experienceId) {
         return jdbi.withHandle(h -> h.createQuery("""
