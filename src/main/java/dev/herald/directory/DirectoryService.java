@@ -25,9 +25,11 @@ public final class DirectoryService {
     private static final Pattern TOPIC_IDENTIFIER = Pattern.compile("[a-z0-9_.:-]{1,64}");
 
     private final DirectoryStore store;
+    private final AccessChanges changes;
 
-    public DirectoryService(DirectoryStore store) {
+    public DirectoryService(DirectoryStore store, AccessChanges changes) {
         this.store = store;
+        this.changes = changes;
     }
 
     public DirectoryStore store() {
@@ -164,6 +166,7 @@ public final class DirectoryService {
         }
         String id = Ids.next("exp");
         store.insertExperience(id, appId, companyId, name, image);
+        changes.everyoneChanged();
         return store.findExperience(id).orElseThrow();
     }
 
@@ -184,6 +187,7 @@ public final class DirectoryService {
             throw ApiException.invalid("product_id", "The product belongs to another company than the experience.");
         }
         store.attach(experienceId, productId);
+        changes.everyoneChanged();
         return store.findExperience(experienceId).orElseThrow();
     }
 
@@ -217,6 +221,7 @@ public final class DirectoryService {
             store.insertMembership(fresh, userId, productId, product.company().id());
             return fresh;
         });
+        changes.userChanged(userId);
         return store.findMembership(id).orElseThrow();
     }
 
@@ -236,6 +241,7 @@ public final class DirectoryService {
             throw ApiException.forbidden("Only the admin token or the company's API key may cancel memberships.");
         }
         store.cancelMembership(id);
+        changes.userChanged(membership.user().id());
         return store.findMembership(id).orElseThrow();
     }
 
@@ -250,6 +256,7 @@ public final class DirectoryService {
             throw ApiException.invalid("role", "Parameter role must be one of " + String.join(", ", List.copyOf(ROLES)) + ".");
         }
         String id = store.insertAuthorizedUser(Ids.next("ausr"), companyId, userId, role);
+        changes.userChanged(userId);
         return store.findAuthorizedUser(id).orElseThrow();
     }
 

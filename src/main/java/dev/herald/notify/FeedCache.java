@@ -2,6 +2,7 @@ package dev.herald.notify;
 
 import dev.herald.db.Database;
 import dev.herald.db.PgListener;
+import dev.herald.directory.AccessChanges;
 import dev.herald.web.Page;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * taken before its database read, and is used only while they are unchanged. While the listener is
  * not connected nothing is cached, and a reconnection invalidates everything.
  */
-public final class FeedCache implements AutoCloseable {
+public final class FeedCache implements AutoCloseable, AccessChanges {
     static final Duration TTL = Duration.ofSeconds(60);
     private static final int MAX_AUDIENCES = 20_000;
     private static final int MAX_PAGES = 4_000;
@@ -68,6 +69,17 @@ public final class FeedCache implements AutoCloseable {
         } else {
             epoch.incrementAndGet();
         }
+    }
+
+    /** This node's own change, applied at once rather than when the database's notice arrives. */
+    @Override
+    public void userChanged(String userId) {
+        apply("u:" + userId);
+    }
+
+    @Override
+    public void everyoneChanged() {
+        apply("e");
     }
 
     /** Take this before reading the database for anything to be cached. */

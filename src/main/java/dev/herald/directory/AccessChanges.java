@@ -1,0 +1,11 @@
+package dev.herald.directory;
+
+/**
+ * Told, right after commit, when who can see what changed, so caches on this node reflect the
+ * caller's own writes at once (other nodes learn through the database's change notices).
+ */
+public interface AccessChanges {
+    void userChanged(String userId);
+
+    void everyoneChanged();
+}
