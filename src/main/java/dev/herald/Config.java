@@ -17,7 +17,8 @@ public record Config(
         String adminToken,
         int workers,
         int dbPoolSize,
-        boolean demo) {
+        boolean demo,
+        boolean webhooksAllowPrivate) {
 
     public static Config from(String[] args, Map<String, String> env) {
         Map<String, String> flags = new HashMap<>();
@@ -43,15 +44,18 @@ public record Config(
                 s.text("HERALD_ADMIN_TOKEN", null),
                 s.integer("HERALD_WORKERS", 2, 1, 256),
                 s.integer("HERALD_DB_POOL_SIZE", 16, 2, 512),
-                s.bool("HERALD_DEMO", false));
+                s.bool("HERALD_DEMO", false),
+                s.bool("HERALD_WEBHOOKS_ALLOW_PRIVATE", false));
     }
 
     public Config withPort(int newPort) {
-        return new Config(host, newPort, publicUrl, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo);
+        return new Config(host, newPort, publicUrl, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo,
+                webhooksAllowPrivate);
     }
 
     public Config withPublicUrl(String url) {
-        return new Config(host, port, url, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo);
+        return new Config(host, port, url, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo,
+                webhooksAllowPrivate);
     }
 
     private record Settings(Map<String, String> values) {

@@ -40,11 +40,21 @@ import dev.herald.notify.NotificationService;
 import dev.herald.notify.NotificationStore;
 import dev.herald.ops.OpsRoutes;
 import dev.herald.ops.RequestMetrics;
+import dev.herald.realtime.ChannelEvents;
+import dev.herald.realtime.RealtimeHub;
+import dev.herald.realtime.RealtimeRoutes;
+import dev.herald.realtime.RealtimeStore;
 import dev.herald.web.ApiException;
 import dev.herald.web.Http;
+import dev.herald.webhook.WebhookFanout;
+import dev.herald.webhook.WebhookRoutes;
+import dev.herald.webhook.WebhookSender;
+import dev.herald.webhook.WebhookService;
+import dev.herald.webhook.WebhookStore;
 import dev.herald.work.OutboxWorkers;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -112,6 +122,8 @@ public final class Main {
             SupportService support,
             DmService dms,
             ReactionService reactions,
+            WebhookService webhooks,
+            RealtimeHub realtime,
             Database database,
             PrometheusMeterRegistry metrics,
             AtomicBoolean draining) {
@@ -134,34 +146,42 @@ public final class Main {
         AuthStore authStore = new AuthStore(jdbi);
         Authenticator auth = new Authenticator(authStore, adminToken.token());
         NotificationStore notificationStore = new NotificationStore();
-        DirectoryService directory = new DirectoryService(directoryStore);
-        NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
         FeedCache feedCache = new FeedCache(database, metrics).start();
+        DirectoryService directory = new DirectoryService(directoryStore, feedCache);
+        NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
         ChatStore chatStore = new ChatStore(jdbi);
         ChatAccess chatAccess = new ChatAccess(directoryStore, chatStore);
         FileService files = new FileService(new FileStore(jdbi), new LocalDiskStorage(config.dataDir().resolve("files")),
                 config.publicUrl(), chatAccess::canReadAttachment);
+        WebhookStore webhookStore = new WebhookStore(jdbi);
+        FeedService feed = new FeedService(new FeedStore(jdbi), feedCache, config.publicUrl());
+        RealtimeHub realtime = new RealtimeHub(database, new RealtimeStore(jdbi), auth, chatStore, chatAccess, feed, metrics);
         Services services = new Services(
                 auth,
                 directory,
                 new KeyService(authStore, directoryStore),
                 notifications,
-                new FeedService(new FeedStore(jdbi), feedCache, config.publicUrl()),
+                feed,
                 files,
                 new ChannelService(chatStore, chatAccess, directory),
                 new MessageService(chatStore, chatAccess, files::requireUsable, notifications),
                 new SupportService(new SupportStore(jdbi), chatAccess, directory),
                 new DmService(new DmStore(jdbi), chatAccess, directory),
                 new ReactionService(new ReactionStore(jdbi), chatStore, chatAccess),
+                new WebhookService(webhookStore, directory, config.webhooksAllowPrivate()),
+                realtime,
                 database,
                 metrics,
                 new AtomicBoolean(false));
 
         OutboxWorkers workers = new OutboxWorkers(database,
                 Map.of(NotificationDelivery.KIND, new NotificationDelivery(notificationStore, metrics),
-                        Events.OUTBOX_KIND, new Events(List.of())),
+                        Events.OUTBOX_KIND, new Events(List.of(new ChannelEvents(), new WebhookFanout(webhookStore)))),
                 config.workers(), metrics);
         workers.start();
+        WebhookSender webhookSender = new WebhookSender(database, webhookStore, config.webhooksAllowPrivate(), metrics).start();
+
+        realtime.start();
 
         WebServer server = WebServer.builder()
                 .host(config.host())
@@ -169,9 +189,10 @@ public final class Main {
                 .shutdownHook(false)
                 .maxPayloadSize(FileService.MAX_UPLOAD_BYTES * 2L)
                 .routing(routing -> routing(routing, services))
+                .addRouting(WsRouting.builder().endpoint("/api/v1/realtime", realtime::listener))
                 .build()
                 .start();
-        return new Running(server, List.of(workers, feedCache), database, embedded, adminToken, services);
+        return new Running(server, List.of(workers, webhookSender, feedCache, realtime), database, embedded, adminToken, services);
     }
 
     /** The whole HTTP surface; tests build the same routing. */
@@ -180,12 +201,14 @@ public final class Main {
                 .register(new OpsRoutes(s.database(), s.metrics(), s.draining()::get))
                 .register("/api/v1", new KeyRoutes(s.auth(), s.keys()))
                 .register("/api/v1", new DirectoryRoutes(s.auth(), s.directory()))
+                .register("/api/v1", new RealtimeRoutes(s.realtime()))
                 .register("/api/v1", new NotificationRoutes(s.auth(), s.notifications(), s.feed()))
                 .register("/api/v1", new FileRoutes(s.auth(), s.files()))
                 .register("/api/v1", new ChatRoutes(s.auth(), s.channels(), s.messages()))
                 .register("/api/v1", new SupportRoutes(s.auth(), s.support()))
                 .register("/api/v1", new DmRoutes(s.auth(), s.dms()))
                 .register("/api/v1", new ReactionRoutes(s.auth(), s.reactions()))
+                .register("/api/v1", new WebhookRoutes(s.auth(), s.webhooks()))
                 .register("/api/v2", new LegacyRoutes(s.auth(), s.notifications()))
                 .any((req, res) -> {
                     throw ApiException.notFound("No such endpoint: " + req.prologue().method().text() + " " + req.path().path(), null);

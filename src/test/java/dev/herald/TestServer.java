@@ -25,7 +25,7 @@ public final class TestServer {
                 Path dataDir = Files.createTempDirectory("herald-test-");
                 int port = freePort();
                 config = new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir,
-                        System.getenv("HERALD_TEST_DATABASE_URL"), ADMIN_TOKEN, 2, 24, false);
+                        System.getenv("HERALD_TEST_DATABASE_URL"), ADMIN_TOKEN, 2, 24, false, true);
                 running = Main.start(config);
                 Runtime.getRuntime().addShutdownHook(new Thread(running::close));
             } catch (IOException e) {

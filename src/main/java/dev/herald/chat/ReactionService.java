@@ -6,6 +6,9 @@ import dev.herald.auth.Permissions;
 import dev.herald.web.ApiException;
 import dev.herald.web.Body;
 import dev.herald.web.Page;
+import org.jdbi.v3.core.Handle;
+
+import java.util.Optional;
 
 /**
  * Emoji reactions and poll votes on messages. Anyone who can read a message sees its reactions;
@@ -128,8 +131,11 @@ public final class ReactionService {
             }
             String emoji = Emoji.normalize(rawEmoji, "emoji");
             Target target = target(caller, id, "id", Permissions.CHAT_MESSAGE_CREATE);
-            String user = chat.jdbi().inTransaction(h -> access.author(h, caller, target.channel()));
-            if (!store.deleteEmoji(target.message().id(), user, emoji)) {
+            boolean removed = chat.jdbi().inTransaction(h -> {
+                String user = access.author(h, caller, target.channel());
+                return removed(h, target, store.deleteEmoji(h, target.message().id(), user, emoji));
+            });
+            if (!removed) {
                 throw ApiException.notFound("You have no " + emoji + " reaction on this message.", "emoji");
             }
             return true;
@@ -144,10 +150,17 @@ public final class ReactionService {
         } else {
             throw ApiException.forbidden("Only the reaction's author or a channel admin may remove it.");
         }
-        if (!store.delete(row.id())) {
+        if (!chat.jdbi().inTransaction(h -> removed(h, target, store.delete(h, row.id())))) {
             throw ApiException.notFound("Reaction not found.", "id");
         }
         return true;
+    }
+
+    /** Emits {@code chat.reaction.deleted} for a reaction just removed in this transaction. */
+    private boolean removed(Handle h, Target target, Optional<ReactionStore.ReactionRow> row) {
+        row.ifPresent(r -> ChatEvents.reaction(h, ChatEvents.REACTION_DELETED, target.channel(),
+                chat.view(h, target.message()), View.of(r), "reaction_deleted"));
+        return row.isPresent();
     }
 
     // --- lookups

@@ -83,14 +83,17 @@ public final class ReactionStore {
         return jdbi.withHandle(h -> keyset.bind(h.createQuery(sql).bind("message", messageId)).map(Keyset.keyed(ROW)).list());
     }
 
-    public boolean delete(String id) {
-        return jdbi.withHandle(h -> h.createUpdate("delete from chat_reactions where id = :id").bind("id", id).execute()) == 1;
+    /** Removes a reaction; the removed row (for its event), or empty when it was already gone. */
+    public Optional<ReactionRow> delete(Handle h, String id) {
+        Optional<ReactionRow> row = find(h, id);
+        boolean deleted = row.isPresent() && h.createUpdate("delete from chat_reactions where id = :id").bind("id", id).execute() == 1;
+        return deleted ? row : Optional.empty();
     }
 
-    /** Removes the user's reaction with this emoji from the message; false when there was none. */
-    public boolean deleteEmoji(String messageId, String userId, String emoji) {
-        return jdbi.withHandle(h -> h.createUpdate("""
-                        delete from chat_reactions where message_id = :message and user_id = :user and emoji = :emoji""")
-                .bind("message", messageId).bind("user", userId).bind("emoji", emoji).execute()) == 1;
+    /** Removes the user's reaction with this emoji from the message; empty when there was none. */
+    public Optional<ReactionRow> deleteEmoji(Handle h, String messageId, String userId, String emoji) {
+        return h.createQuery("select id from chat_reactions where message_id = :message and user_id = :user and emoji = :emoji")
+                .bind("message", messageId).bind("user", userId).bind("emoji", emoji).mapTo(String.class).findOne()
+                .flatMap(id -> delete(h, id));
     }
 }

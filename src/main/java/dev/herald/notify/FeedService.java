@@ -73,6 +73,24 @@ public final class FeedService {
         return result;
     }
 
+    /**
+     * The sources the user holds now (open intervals), read from the database rather than the cache:
+     * realtime delivery matches each newly delivered notification against them.
+     */
+    public List<FeedStore.Source> currentSources(String userId) {
+        return store.audience(userId).map(a -> a.sources().stream().filter(s -> s.toSeq() == FeedStore.OPEN).toList())
+                .orElse(List.of());
+    }
+
+    /** A delivered notification as a reader's feed shows it; empty when it does not exist. */
+    public Optional<NotificationRow> notification(long seq) {
+        return store.find(seq);
+    }
+
+    public FeedView view(NotificationRow row, boolean mention) {
+        return FeedView.of(row, mention, publicUrl);
+    }
+
     public FeedView get(Credential caller, String id) {
         FeedStore.Audience audience = audience(caller);
         long seq = store.seqOf(id).orElseThrow(() -> ApiException.notFound("Notification not found.", "id"));
@@ -112,6 +130,7 @@ public final class FeedService {
         FeedStore.Audience audience = audience(caller);
         if (all) {
             store.markAllSeen(audience.reader().userId(), newest(audience, FeedStore.Filter.NONE));
+            cache.userChanged(audience.reader().userId());
             return;
         }
         if (experienceId == null && accountId == null) {

@@ -312,6 +312,13 @@ public final class FeedStore {
             rs.getString("sender_username"), rs.getString("sender_name"), rs.getString("topic_id"),
             rs.getString("topic_identifier"), rs.getString("topic_name"));
 
+    /** One notification as feeds show it, for pushing it to connected readers as it is delivered. */
+    public Optional<NotificationRow> find(long seq) {
+        return jdbi.withHandle(h -> h.createQuery("with hits as (select cast(:seq as bigint) as seq, false as mention)\n"
+                        + ROW_SELECT + " join hits on hits.seq = n.seq")
+                .bind("seq", seq).map(ROW).findOne());
+    }
+
     public Optional<Long> seqOf(String notificationId) {
         return jdbi.withHandle(h -> h.createQuery("select seq from notifications where id = :id")
                 .bind("id", notificationId).mapTo(Long.class).findOne());

@@ -1,0 +1,40 @@
+package dev.herald.realtime;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.events.Event;
+import dev.herald.events.EventListener;
+import org.jdbi.v3.core.Handle;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Publishes chat events on their channel's stream, inside the outbox worker's transaction, so a
+ * stream holds an event exactly when its change committed. The frame's {@code data} is the event's
+ * without {@code audience}: who hears a stream is decided when subscribing.
+ */
+public final class ChannelEvents implements EventListener {
+    private static final Map<String, String> EVENTS = Map.of(
+            "chat.message.created", "message.created",
+            "chat.message.updated", "message.updated",
+            "chat.message.deleted", "message.deleted",
+            "chat.reaction.created", "reaction.created",
+            "chat.reaction.deleted", "reaction.deleted");
+
+    static String stream(String channelId) {
+        return "channel:" + channelId;
+    }
+
+    @Override
+    public void on(Handle h, Event event) {
+        String name = EVENTS.get(event.type());
+        if (name == null) {
+            return;
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("id", event.id());
+        fields.put("timestamp", event.timestamp());
+        fields.put("data", ((ObjectNode) event.data().deepCopy()).without("audience"));
+        RealtimeStore.append(h, stream(event.data().path("channel").path("id").asText()), name, fields);
+    }
+}

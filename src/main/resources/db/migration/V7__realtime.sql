@@ -1,0 +1,91 @@
+-- Realtime (dev.herald.realtime). A chat channel's stream numbers its events 1, 2, 3 … so a client that
+-- reconnects with its last offset gets exactly what it missed. The counter row is taken with an
+-- upsert … returning, which locks it until commit: offsets are committed in order, without holes.
+-- The epoch names one offset space; a stream recreated (database restored, rows reset) gets a new one.
+create table realtime_streams (
+    stream      text   primary key,
+    epoch       text   not null,
+    last_offset bigint not null
+);
+
+-- The retained history: the last events of each stream (pruned by count and age). payload is the
+-- complete frame as sent to subscribers.
+create table realtime_events (
+    stream     text        not null,
+    seq        bigint      not null,
+    payload    jsonb       not null,
+    created_at timestamptz not null default now(),
+    primary key (stream, seq)
+);
+create index realtime_events_created on realtime_events (created_at);
+
+-- Presence: which users hold a subscription to a stream, per node. A node that stops refreshing
+-- seen_at is taken as dead; its rows go with it.
+create table realtime_nodes (
+    id      text        primary key,
+    seen_at timestamptz not null
+);
+create table realtime_presence (
+    stream  text not null,
+    user_id text not null,
+    node_id text not null references realtime_nodes (id) on delete cascade,
+    primary key (stream, user_id, node_id)
+);
+
+-- Every node's hub hears what can change what its connected users see, on herald_realtime at commit:
+-- 'n:<seq>' a notification got its audience rows, 'b:<user>' a user's read marks changed (badges),
+-- 'u:<user>' a user's memberships or team roles changed (feed sources, channel access), 'e' an
+-- experience was created or attached (feed sources of everyone). Chat events ('c:'), presence ('p:')
+-- and typing ('t:') are sent by the application.
+create function realtime_notification() returns trigger language plpgsql as $$
+declare
+    s bigint;
+begin
+    for s in select distinct seq from added loop
+        perform pg_notify('herald_realtime', 'n:' || s);
+    end loop;
+    return null;
+end
+$$;
+create trigger realtime_notification after insert on notification_audiences
+    referencing new table as added for each statement execute function realtime_notification();
+
+create function realtime_badges() returns trigger language plpgsql as $$
+begin
+    perform pg_notify('herald_realtime', 'b:' || new.user_id);
+    return null;
+end
+$$;
+create trigger realtime_views after insert or update on feed_views
+    for each row execute function realtime_badges();
+
+create function realtime_read_all() returns trigger language plpgsql as $$
+begin
+    perform pg_notify('herald_realtime', 'b:' || new.id);
+    return null;
+end
+$$;
+create trigger realtime_read_all after update of feed_read_all_seq on users
+    for each row execute function realtime_read_all();
+
+create function realtime_user() returns trigger language plpgsql as $$
+begin
+    perform pg_notify('herald_realtime', 'u:' || coalesce(new.user_id, old.user_id));
+    return null;
+end
+$$;
+create trigger realtime_membership after insert or update or delete on memberships
+    for each row execute function realtime_user();
+create trigger realtime_team after insert or update or delete on authorized_users
+    for each row execute function realtime_user();
+
+create function realtime_everyone() returns trigger language plpgsql as $$
+begin
+    perform pg_notify('herald_realtime', 'e');
+    return null;
+end
+$$;
+create trigger realtime_attach after insert or update or delete on experience_products
+    for each statement execute function realtime_everyone();
+create trigger realtime_experience after insert or delete on experiences
+    for each statement execute function realtime_everyone();
