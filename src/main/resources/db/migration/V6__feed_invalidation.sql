@@ -1,9 +1,9 @@
--- Feed caches (notify/FeedCache) stay exact across nodes: every change that can alter a feed
--- announces itself on the herald_feed channel at commit. 's:<key>' a source got a notification,
+-- Every change that can alter what a user sees announces itself on the herald_changes channel at
+-- commit, on every node: feed caches (notify/FeedCache) and the realtime hub stay exact by it. 's:<key>' a source got a notification,
 -- 'u:<user id>' a user's sources or read-all mark changed, 'e' something that touches many users.
 create function feed_changed_source() returns trigger language plpgsql as $$
 begin
-    perform pg_notify('herald_feed', 's:' || new.source_key);
+    perform pg_notify('herald_changes', 's:' || new.source_key);
     return null;
 end
 $$;
@@ -12,7 +12,7 @@ create trigger feed_source after insert on notification_audiences
 
 create function feed_changed_user() returns trigger language plpgsql as $$
 begin
-    perform pg_notify('herald_feed', 'u:' || coalesce(new.user_id, old.user_id));
+    perform pg_notify('herald_changes', 'u:' || coalesce(new.user_id, old.user_id));
     return null;
 end
 $$;
@@ -23,7 +23,7 @@ create trigger feed_team after insert or update or delete on authorized_users
 
 create function feed_changed_reader() returns trigger language plpgsql as $$
 begin
-    perform pg_notify('herald_feed', 'u:' || new.id);
+    perform pg_notify('herald_changes', 'u:' || new.id);
     return null;
 end
 $$;
@@ -32,7 +32,7 @@ create trigger feed_reader after update of feed_read_all_seq on users
 
 create function feed_changed_everyone() returns trigger language plpgsql as $$
 begin
-    perform pg_notify('herald_feed', 'e');
+    perform pg_notify('herald_changes', 'e');
     return null;
 end
 $$;

@@ -32,17 +32,17 @@ create table realtime_presence (
     primary key (stream, user_id, node_id)
 );
 
--- Every node's hub hears what can change what its connected users see, on herald_realtime at commit:
--- 'n:<seq>' a notification got its audience rows, 'b:<user>' a user's read marks changed (badges),
--- 'u:<user>' a user's memberships or team roles changed (feed sources, channel access), 'e' an
--- experience was created or attached (feed sources of everyone). Chat events ('c:'), presence ('p:')
--- and typing ('t:') are sent by the application.
+-- Every node's hub hears what can change what its connected users see on herald_changes at commit:
+-- besides V6's 'u:<user>' (memberships, team roles, read-all mark) and 'e' (experiences created or
+-- attached), 'n:<seq>' a notification got its audience rows and 'b:<user>' a user's read marks per
+-- experience changed (badges). Chat events ('c:'), presence ('p:') and typing ('t:') are sent by the
+-- application.
 create function realtime_notification() returns trigger language plpgsql as $$
 declare
     s bigint;
 begin
     for s in select distinct seq from added loop
-        perform pg_notify('herald_realtime', 'n:' || s);
+        perform pg_notify('herald_changes', 'n:' || s);
     end loop;
     return null;
 end
@@ -52,40 +52,9 @@ create trigger realtime_notification after insert on notification_audiences
 
 create function realtime_badges() returns trigger language plpgsql as $$
 begin
-    perform pg_notify('herald_realtime', 'b:' || new.user_id);
+    perform pg_notify('herald_changes', 'b:' || new.user_id);
     return null;
 end
 $$;
 create trigger realtime_views after insert or update on feed_views
     for each row execute function realtime_badges();
-
-create function realtime_read_all() returns trigger language plpgsql as $$
-begin
-    perform pg_notify('herald_realtime', 'b:' || new.id);
-    return null;
-end
-$$;
-create trigger realtime_read_all after update of feed_read_all_seq on users
-    for each row execute function realtime_read_all();
-
-create function realtime_user() returns trigger language plpgsql as $$
-begin
-    perform pg_notify('herald_realtime', 'u:' || coalesce(new.user_id, old.user_id));
-    return null;
-end
-$$;
-create trigger realtime_membership after insert or update or delete on memberships
-    for each row execute function realtime_user();
-create trigger realtime_team after insert or update or delete on authorized_users
-    for each row execute function realtime_user();
-
-create function realtime_everyone() returns trigger language plpgsql as $$
-begin
-    perform pg_notify('herald_realtime', 'e');
-    return null;
-end
-$$;
-create trigger realtime_attach after insert or update or delete on experience_products
-    for each statement execute function realtime_everyone();
-create trigger realtime_experience after insert or delete on experiences
-    for each statement execute function realtime_everyone();

@@ -12,6 +12,9 @@ import java.sql.SQLException;
 
 /** The connection pool, the schema (Flyway) and the JDBI handle factory every Store uses. */
 public final class Database implements AutoCloseable {
+    /** The NOTIFY channel on which triggers and nodes announce changes that caches and live streams follow. */
+    public static final String CHANGES_CHANNEL = "herald_changes";
+
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final JdbcTarget target;

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Users' sources and feed pages, kept in memory and exact under change. Database triggers announce
- * every change that can alter a feed on the {@code herald_feed} channel at commit (a source got a
+ * every change that can alter a feed on {@link Database#CHANGES_CHANNEL} at commit (a source got a
  * notification, a user's memberships or read mark changed, an experience was created or attached),
  * on every node. Each change bumps a version; an entry records the versions it was computed from,
  * taken before its database read, and is used only while they are unchanged. While the listener is
@@ -51,7 +51,7 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
     }
 
     public FeedCache(Database database, MeterRegistry metrics) {
-        this.listener = new PgListener(database, "herald_feed", this::apply, epoch::incrementAndGet);
+        this.listener = new PgListener(database, Database.CHANGES_CHANNEL, this::apply, epoch::incrementAndGet);
         this.hits = Counter.builder("herald_feed_cache_hits_total").register(metrics);
         this.misses = Counter.builder("herald_feed_cache_misses_total").register(metrics);
     }
@@ -66,7 +66,7 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
             sourceVersions.merge(payload.substring(2), 1L, Long::sum);
         } else if (payload.startsWith("u:")) {
             userVersions.merge(payload.substring(2), 1L, Long::sum);
-        } else {
+        } else if (payload.equals("e")) {
             epoch.incrementAndGet();
         }
     }

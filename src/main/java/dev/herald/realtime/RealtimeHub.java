@@ -37,7 +37,7 @@ import java.util.logging.Logger;
 
 /**
  * This node's side of realtime: who is connected and subscribed to what, and the fan-out to them.
- * Every node hears the same {@code herald_realtime} notifications (see V7__realtime.sql) and pushes
+ * Every node hears the same {@code herald_changes} notifications (see V6__feed_invalidation.sql and V7__realtime.sql) and pushes
  * to its own connections only; the database is the one place streams are numbered and kept, so any
  * number of nodes serve clients without talking to each other. Sending never blocks: each client has
  * a bounded queue of its own ({@link Connection}).
@@ -539,7 +539,9 @@ public final class RealtimeHub implements AutoCloseable {
                     s.subs.stream().filter(sub -> !sub.conn.userId().equals(userId)).forEach(sub -> sub.conn.send(text));
                 }
             }
-            default -> LOG.warning("Unknown realtime notification: " + payload);
+            default -> {
+                // The channel is shared: other prefixes ('s:' sources for the feed cache) are not ours.
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.herald.realtime;
 
+import dev.herald.db.Database;
 import dev.herald.web.Ids;
 import dev.herald.web.Json;
 import org.jdbi.v3.core.Handle;
@@ -13,7 +14,7 @@ import java.util.Optional;
 
 /** Streams, their retained events, presence and the notifications that tell every node about them. */
 public final class RealtimeStore {
-    static final String CHANNEL = "herald_realtime";
+    static final String CHANNEL = Database.CHANGES_CHANNEL;
 
     private final Jdbi jdbi;
 
