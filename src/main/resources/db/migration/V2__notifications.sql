@@ -67,12 +67,3 @@ create table outbox (
     last_error   text
 );
 create index outbox_available on outbox (available_at, id);
-
--- Wakes the workers (any node listening on herald_outbox) when the inserting transaction commits.
-create function outbox_wake() returns trigger language plpgsql as $$
-begin
-    perform pg_notify('herald_outbox', '');
-    return null;
-end
-$$;
-create trigger outbox_wake after insert on outbox for each statement execute function outbox_wake();

@@ -2,20 +2,57 @@ package dev.herald.work;
 
 import dev.herald.web.Json;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.config.JdbiConfig;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Writes work into the outbox inside the caller's transaction: the event exists exactly when the
- * change that caused it committed. {@code pg_notify} fires on commit and wakes the workers.
+ * change that caused it committed. After the commit this node's workers are woken at once; other
+ * nodes' workers find the work on their next poll. (No NOTIFY here on purpose: PostgreSQL
+ * serialises the commits of notifying transactions, which would cap every write path.)
  */
 public final class Outbox {
-    public static final String CHANNEL = "herald_outbox";
-
     private Outbox() {
     }
 
     public static void enqueue(Handle h, String kind, Object payload) {
-        // The table's trigger calls pg_notify, delivered at commit.
         h.createUpdate("insert into outbox (kind, payload) values (:kind, cast(:payload as jsonb))")
                 .bind("kind", kind).bind("payload", Json.string(payload)).execute();
+        h.afterCommit(h.getConfig(Wakeup.class)::run);
+    }
+
+    /**
+     * Whom to wake after a commit that queued work: the workers register on the Jdbi; every handle's
+     * copy shares the same list, so workers started later are woken too.
+     */
+    public static final class Wakeup implements JdbiConfig<Wakeup> {
+        private final List<Runnable> targets;
+
+        public Wakeup() {
+            this.targets = new CopyOnWriteArrayList<>();
+        }
+
+        private Wakeup(Wakeup other) {
+            this.targets = other.targets;
+        }
+
+        void add(Runnable target) {
+            targets.add(target);
+        }
+
+        void remove(Runnable target) {
+            targets.remove(target);
+        }
+
+        void run() {
+            targets.forEach(Runnable::run);
+        }
+
+        @Override
+        public Wakeup createCopy() {
+            return new Wakeup(this);
+        }
     }
 }

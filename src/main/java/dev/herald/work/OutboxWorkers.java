@@ -2,7 +2,6 @@ package dev.herald.work;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.db.Database;
-import dev.herald.db.PgListener;
 import dev.herald.web.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,30 +21,31 @@ import java.util.logging.Logger;
  * Drains the outbox of the event kinds it has handlers for. Each worker claims a batch with {@code FOR UPDATE SKIP LOCKED} (so any number
  * of workers on any number of nodes share the queue), runs each event's handler in a savepoint and
  * deletes the events it finished, all in one transaction: a crash anywhere leaves the batch queued.
- * A failing event is retried with exponential backoff. Workers sleep until PostgreSQL notifies
- * them of new events, with a one-second poll as a safety net.
+ * A failing event is retried with exponential backoff. Workers are woken by this node's commits
+ * that queue work (see {@link Outbox}) and poll for other nodes' work.
  */
 public final class OutboxWorkers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OutboxWorkers.class.getName());
     private static final int BATCH = 100;
+    /** How soon work queued by another node is picked up (this node's own is picked up at once). */
+    private static final Duration POLL = Duration.ofMillis(250);
 
     private final Jdbi jdbi;
     private final Map<String, OutboxHandler> handlers;
     private final String[] kinds;
+    private final Runnable wakeup;
     private final int threads;
     private final Semaphore wakeups = new Semaphore(0);
     private final List<Thread> running = new ArrayList<>();
     private final Counter processed;
     private final Counter failed;
-    private final PgListener listener;
     private volatile boolean stopping;
 
     public OutboxWorkers(Database database, Map<String, OutboxHandler> handlers, int threads, MeterRegistry metrics) {
         this.jdbi = database.jdbi();
         this.handlers = Map.copyOf(handlers);
         this.kinds = handlers.keySet().toArray(new String[0]);
-        // Any notification, or a reconnection (which may have missed some), wakes every worker.
-        this.listener = new PgListener(database, Outbox.CHANNEL, payload -> wakeups.release(threads), () -> wakeups.release(threads));
+        this.wakeup = () -> wakeups.release(threads);
         this.threads = threads;
         this.processed = Counter.builder("herald_outbox_processed_total").register(metrics);
         this.failed = Counter.builder("herald_outbox_failed_total").register(metrics);
@@ -53,17 +53,17 @@ public final class OutboxWorkers implements AutoCloseable {
     }
 
     public void start() {
+        jdbi.getConfig(Outbox.Wakeup.class).add(wakeup);
         for (int i = 0; i < threads; i++) {
             running.add(Thread.ofPlatform().name("outbox-worker-" + i).start(this::workLoop));
         }
-        listener.start();
     }
 
     private void workLoop() {
         while (!stopping) {
             try {
                 if (drainOnce() == 0) {
-                    wakeups.tryAcquire(1, TimeUnit.SECONDS);
+                    wakeups.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
                     wakeups.drainPermits();
                 }
             } catch (InterruptedException e) {
@@ -128,8 +128,8 @@ public final class OutboxWorkers implements AutoCloseable {
     /** Lets every worker finish the batch it holds; unclaimed events stay in the outbox for the next start. */
     @Override
     public void close() {
+        jdbi.getConfig(Outbox.Wakeup.class).remove(wakeup);
         stopping = true;
-        listener.close();
         wakeups.release(threads * 2);
         for (Thread thread : running) {
             try {
