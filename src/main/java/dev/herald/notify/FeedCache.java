@@ -8,12 +8,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Users' sources and feed pages, kept in memory and exact under change. Database triggers announce
@@ -33,6 +36,7 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
     private final AtomicLong epoch = new AtomicLong();
     private final Lru<String, AudienceEntry> audiences = new Lru<>(MAX_AUDIENCES);
     private final Lru<PageKey, PageEntry> pages = new Lru<>(MAX_PAGES);
+    private final Map<PageKey, Flight> inflight = new ConcurrentHashMap<>();
     private final PgListener listener;
     private final Counter hits;
     private final Counter misses;
@@ -102,7 +106,7 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
     }
 
     /** The current versions of these sources, to be taken before the page is read. */
-    long[] versions(List<FeedStore.Source> sources) {
+    private long[] versions(List<FeedStore.Source> sources) {
         long[] versions = new long[sources.size()];
         for (int i = 0; i < versions.length; i++) {
             versions[i] = sourceVersions.getOrDefault(sources.get(i).key(), 0L);
@@ -110,7 +114,7 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
         return versions;
     }
 
-    Optional<Page<FeedView>> page(PageKey key, Stamp now) {
+    private Optional<Page<FeedView>> page(PageKey key, Stamp now) {
         PageEntry entry = listener.isListening() ? pages.get(key) : null;
         if (entry == null || !entry.stamp().equals(now) || expired(entry.expiresAt())) {
             misses.increment();
@@ -126,11 +130,53 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
         return Optional.of(entry.page());
     }
 
-    void putPage(PageKey key, Stamp before, List<FeedStore.Source> sources, long[] versions, Page<FeedView> page) {
+    private void putPage(PageKey key, Stamp before, List<FeedStore.Source> sources, long[] versions, Page<FeedView> page) {
         if (listener.isListening()) {
             pages.put(key, new PageEntry(before, sources.stream().map(FeedStore.Source::key).toList(), versions, page,
                     System.nanoTime() + TTL.toNanos()));
         }
+    }
+
+    /**
+     * The page from the cache, or computed. Concurrent misses of one page share one computation when
+     * nothing it depends on changed since it started (same stamp and source versions): after an
+     * invalidation, 32 readers of a busy feed cost one database read, not 32.
+     */
+    Page<FeedView> page(PageKey key, Stamp now, List<FeedStore.Source> sources, Supplier<Page<FeedView>> compute) {
+        Optional<Page<FeedView>> cached = page(key, now);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        long[] versions = versions(sources);
+        if (!listener.isListening()) {
+            return compute.get();
+        }
+        Flight flight = new Flight(now, versions, new CompletableFuture<>());
+        Flight running = inflight.putIfAbsent(key, flight);
+        if (running != null) {
+            if (running.stamp().equals(now) && Arrays.equals(running.versions(), versions)) {
+                try {
+                    return running.result().join();
+                } catch (RuntimeException e) {
+                    return compute.get();
+                }
+            }
+            return compute.get();
+        }
+        try {
+            Page<FeedView> page = compute.get();
+            putPage(key, now, sources, versions, page);
+            flight.result().complete(page);
+            return page;
+        } catch (RuntimeException e) {
+            flight.result().completeExceptionally(e);
+            throw e;
+        } finally {
+            inflight.remove(key, flight);
+        }
+    }
+
+    private record Flight(Stamp stamp, long[] versions, CompletableFuture<Page<FeedView>> result) {
     }
 
     private static boolean expired(long expiresAt) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.Set;
 
 /** The user's side of notifications: feed pages, one notification, badges, read marks and topics. */
@@ -50,27 +51,22 @@ public final class FeedService {
         FeedStore.Audience audience = audience(userId, stamp);
         int limit = q.first() == null ? DEFAULT_PAGE : q.first();
         long before = q.after() == null ? Long.MAX_VALUE : Cursor.decode(CURSOR_KIND, q.after(), "after");
-        FeedCache.PageKey key = new FeedCache.PageKey(userId, q.experienceId(), q.accountId(), q.mentions(), before, limit);
-        if (!q.unread()) {
-            Optional<Page<FeedView>> cached = cache.page(key, stamp);
-            if (cached.isPresent()) {
-                return cached.get();
-            }
-        }
         FeedStore.Filter filter = new FeedStore.Filter(q.experienceId(), q.accountId(), q.mentions(), q.unread());
         List<FeedStore.Source> sources = narrow(audience, filter);
-        long[] versions = cache.versions(sources);
-        List<FeedStore.Rendered> rows = store.pageRows(userId, sources, filter, before, limit + 1);
-        boolean hasNext = rows.size() > limit;
-        List<FeedStore.Rendered> page = hasNext ? rows.subList(0, limit) : rows;
-        List<FeedView> data = page.stream().map(r -> FeedView.of(r.row(), r.mention(), publicUrl)).toList();
-        String start = page.isEmpty() ? null : Cursor.encode(CURSOR_KIND, page.getFirst().row().seq());
-        String end = hasNext ? Cursor.encode(CURSOR_KIND, page.getLast().row().seq()) : null;
-        Page<FeedView> result = new Page<>(data, new PageInfo(start, end, hasNext, q.after() != null));
-        if (!q.unread()) {
-            cache.putPage(key, stamp, sources, versions, result);
+        Supplier<Page<FeedView>> read = () -> {
+            List<FeedStore.Rendered> rows = store.pageRows(userId, sources, filter, before, limit + 1);
+            boolean hasNext = rows.size() > limit;
+            List<FeedStore.Rendered> page = hasNext ? rows.subList(0, limit) : rows;
+            List<FeedView> data = page.stream().map(r -> FeedView.of(r.row(), r.mention(), publicUrl)).toList();
+            String start = page.isEmpty() ? null : Cursor.encode(CURSOR_KIND, page.getFirst().row().seq());
+            String end = hasNext ? Cursor.encode(CURSOR_KIND, page.getLast().row().seq()) : null;
+            return new Page<>(data, new PageInfo(start, end, hasNext, q.after() != null));
+        };
+        if (q.unread()) {
+            return read.get();
         }
-        return result;
+        return cache.page(new FeedCache.PageKey(userId, q.experienceId(), q.accountId(), q.mentions(), before, limit),
+                stamp, sources, read);
     }
 
     /**
