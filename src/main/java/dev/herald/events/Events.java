@@ -1,6 +1,7 @@
 package dev.herald.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.db.Rows;
 import dev.herald.web.Ids;
 import dev.herald.web.Json;
 import dev.herald.work.Outbox;
@@ -8,7 +9,6 @@ import dev.herald.work.OutboxHandler;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ public final class Events implements OutboxHandler {
         envelope.put("id", Ids.next("evt"));
         envelope.put("api_version", "v1");
         envelope.put("type", type);
-        envelope.put("timestamp", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        envelope.put("timestamp", Rows.iso(Instant.now()));
         envelope.put("company_id", companyId);
         envelope.put("data", data);
         Outbox.enqueue(h, OUTBOX_KIND, envelope);
