@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -175,11 +174,12 @@ public final class RealtimeHub implements AutoCloseable {
         final String name;
         final String channelId;
         final ReentrantLock lock = new ReentrantLock();
-        final List<ChannelSub> subs = new CopyOnWriteArrayList<>();
+        final Set<ChannelSub> subs = ConcurrentHashMap.newKeySet();
         final Map<String, Integer> localUsers = new HashMap<>();
         final AtomicBoolean presencePending = new AtomicBoolean();
         volatile boolean dirty;
         long cursor;
+        String epoch;
         boolean retired;
 
         ChannelStream(String name, String channelId) {
@@ -215,31 +215,37 @@ public final class RealtimeHub implements AutoCloseable {
         }
         for (;;) {
             ChannelStream s = streams.computeIfAbsent(name, n -> new ChannelStream(n, channel.get().id()));
+            boolean firstOfUser;
             s.lock.lock();
             try {
                 if (s.retired) {
                     continue;
                 }
-                RealtimeStore.Head head = store.head(name);
+                // A stream with subscribers knows its position in memory: joining a busy channel costs no
+                // database round trip under the lock (10,000 subscribes must not queue on one query each).
+                if (s.subs.isEmpty() || s.epoch == null) {
+                    RealtimeStore.Head stored = store.head(name);
+                    s.epoch = stored.epoch();
+                    s.cursor = stored.lastOffset();
+                }
+                RealtimeStore.Head head = new RealtimeStore.Head(s.epoch, s.cursor);
                 ChannelSub sub = new ChannelSub(c, s);
                 if (offset == null || !replay(c, s, head, offset, epoch)) {
                     c.send(frame(offset == null ? "subscribed" : "recovery_failed", name, head.epoch(), head.lastOffset()));
                 }
                 sub.offset = head.lastOffset();
-                if (s.subs.isEmpty()) {
-                    s.cursor = head.lastOffset();
-                }
                 s.subs.add(sub);
                 c.put(name, sub);
-                if (s.localUsers.merge(c.userId(), 1, Integer::sum) == 1) {
-                    store.joined(nodeId, name, c.userId());
-                } else {
-                    presenceSoon(s);
-                }
-                return;
+                firstOfUser = s.localUsers.merge(c.userId(), 1, Integer::sum) == 1;
             } finally {
                 s.lock.unlock();
             }
+            if (firstOfUser) {
+                store.joined(nodeId, name, c.userId());
+            } else {
+                presenceSoon(s);
+            }
+            return;
         }
     }
 
