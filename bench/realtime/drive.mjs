@@ -1,0 +1,330 @@
+// bench/realtime load driver: N WebSocket subscribers of one channel, P publishes of one message each, per-delivery latency.
+// Not a test; bench/realtime/run.sh runs it. One coordinator process (publishes, measures server memory) forks
+// --workers child processes that hold the sockets (10,000 sockets are too much for one Node event loop on 2 cores).
+//
+//   node drive.mjs --target herald --n 1000 --config '{"port":…,"tokens":[…],"channel":"…","memPort":…}'
+//   node drive.mjs --target soketi --n 1000 --config '{"port":6001,"appId":"…","key":"…","secret":"…","pid":…}'
+//
+// Prints one JSON line with the results on stdout; progress goes to stderr.
+//
+// What is measured (the same way for both servers):
+//   connect+subscribe: from the moment the workers are told to connect until every socket has its subscription
+//     acknowledged (Herald {"type":"subscribed"}, soketi pusher_internal:subscription_succeeded); at most
+//     --inflight handshakes per worker in flight at once.
+//   memory per idle connection: server memory before connecting and 3 s after the last subscription was acknowledged,
+//     no traffic in between, delta / N. soketi: VmRSS of its process (/proc/<pid>/status). Herald: VmRSS of its JVM and,
+//     separately, Java heap used after System.gc() (HeraldServer's /mem).
+//   latency: the publisher puts its send time (performance.timeOrigin + performance.now(), taken just before the HTTP
+//     request) in the message; a subscriber's latency is its receive time (taken when the frame arrives, before any
+//     parsing) minus that. Herald: POST /api/v1/messages (so the path includes the database write, the outbox and
+//     pg_notify); soketi: POST /apps/<id>/events.
+//   deliveries/s: all deliveries / the sum over publishes of (last delivery of that publish - its send time).
+import { fork } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const MARK = 'bench|';
+
+// ------------------------------------------------------------------ worker: holds sockets, records deliveries
+
+function worker() {
+    let sockets = [];
+    let latencies = [];
+    const perSeq = new Map(); // seq -> {count, last}
+    let armed = false;
+
+    function onFrame(text, t) {
+        const i = text.indexOf(MARK);
+        if (i < 0) return false;
+        const j = text.indexOf('|', i + MARK.length);
+        const k = text.indexOf('|', j + 1);
+        const seq = Number(text.substring(i + MARK.length, j));
+        const sent = Number(text.substring(j + 1, k));
+        if (armed) {
+            latencies.push(t - sent);
+            const s = perSeq.get(seq);
+            if (s) {
+                s.count++;
+                if (t > s.last) s.last = t;
+            } else {
+                perSeq.set(seq, { count: 1, last: t });
+            }
+        }
+        return true;
+    }
+
+    function open(cfg, index) {
+        return new Promise((resolve) => {
+            let done = false;
+            const finish = (ok, why) => {
+                if (!done) {
+                    done = true;
+                    resolve({ ok, why });
+                }
+            };
+            let url;
+            if (cfg.target === 'herald') {
+                url = `ws://127.0.0.1:${cfg.port}/api/v1/realtime?token=${encodeURIComponent(cfg.tokens[index % cfg.tokens.length])}`;
+            } else {
+                url = `ws://127.0.0.1:${cfg.port}/app/${cfg.key}?protocol=7&client=js&version=8.4.0`;
+            }
+            const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 60000 });
+            sockets.push(ws);
+            ws.on('error', (e) => finish(false, String(e.message || e)));
+            ws.on('close', (code) => finish(false, 'closed ' + code));
+            ws.on('open', () => {
+                if (cfg.target === 'herald') {
+                    ws.send(JSON.stringify({ type: 'subscribe', stream: 'channel:' + cfg.channel }));
+                }
+            });
+            ws.on('message', (data) => {
+                const t = now();
+                const text = data.toString();
+                if (onFrame(text, t)) return;
+                if (cfg.target === 'herald') {
+                    if (text.includes('"type":"subscribed"')) finish(true);
+                    else if (text.includes('"type":"error"')) finish(false, text);
+                } else {
+                    if (text.includes('pusher:connection_established')) {
+                        ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: cfg.pusherChannel } }));
+                    } else if (text.includes('pusher_internal:subscription_succeeded')) {
+                        finish(true);
+                    } else if (text.includes('"pusher:ping"')) {
+                        ws.send(JSON.stringify({ event: 'pusher:pong', data: {} }));
+                    } else if (text.includes('pusher:error')) {
+                        finish(false, text);
+                    }
+                }
+            });
+        });
+    }
+
+    process.on('message', async (msg) => {
+        if (msg.cmd === 'connect') {
+            const { cfg, from, to, inflight } = msg;
+            let next = from;
+            let ok = 0;
+            const failures = [];
+            async function lane() {
+                while (next < to) {
+                    const i = next++;
+                    const r = await open(cfg, i);
+                    if (r.ok) ok++;
+                    else if (failures.length < 5) failures.push(r.why);
+                    else failures.push(null);
+                }
+            }
+            await Promise.all(Array.from({ length: Math.min(inflight, to - from) }, lane));
+            process.send({ cmd: 'connected', ok, failed: failures.length, why: failures.filter(Boolean) });
+        } else if (msg.cmd === 'arm') {
+            latencies = [];
+            perSeq.clear();
+            armed = true;
+            process.send({ cmd: 'armed' });
+        } else if (msg.cmd === 'count') {
+            let n = 0;
+            for (const s of perSeq.values()) n += s.count;
+            process.send({ cmd: 'count', n });
+        } else if (msg.cmd === 'results') {
+            armed = false;
+            process.send({ cmd: 'results', latencies, perSeq: [...perSeq.entries()] });
+        } else if (msg.cmd === 'close') {
+            for (const ws of sockets) {
+                try { ws.terminate(); } catch { /* gone */ }
+            }
+            sockets = [];
+            await sleep(200);
+            process.send({ cmd: 'closed' });
+            process.exit(0);
+        }
+    });
+    process.send({ cmd: 'ready' });
+}
+
+// ------------------------------------------------------------------ coordinator
+
+function args() {
+    const out = { workers: 2, publishes: 20, interval: 500, inflight: 200, idleWait: 3000 };
+    const a = process.argv.slice(2);
+    for (let i = 0; i < a.length; i += 2) {
+        const key = a[i].replace(/^--/, '');
+        out[key] = key === 'config' || key === 'target' ? a[i + 1] : Number(a[i + 1]);
+    }
+    out.config = JSON.parse(out.config);
+    return out;
+}
+
+class Worker {
+    constructor() {
+        this.child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_RT_WORKER: '1' }, serialization: 'advanced' });
+        this.waiters = [];
+        this.child.on('message', (m) => {
+            const w = this.waiters.findIndex((x) => x.cmd === m.cmd);
+            if (w >= 0) this.waiters.splice(w, 1)[0].resolve(m);
+        });
+        this.child.on('exit', (code) => {
+            if (code !== 0 && !this.closing) {
+                console.error('drive.mjs: worker exited with', code);
+                process.exit(1);
+            }
+        });
+    }
+    expect(cmd) {
+        return new Promise((resolve) => this.waiters.push({ cmd, resolve }));
+    }
+    async ask(msg, reply) {
+        const p = this.expect(reply);
+        this.child.send(msg);
+        return p;
+    }
+}
+
+function rssOf(pid) {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(m[1]) * 1024;
+}
+
+async function memory(o) {
+    if (o.target === 'herald') {
+        const r = await fetch(`http://127.0.0.1:${o.config.memPort}/mem`);
+        return await r.json();
+    }
+    return { rss: rssOf(o.config.pid) };
+}
+
+async function publish(o, seq) {
+    const sent = now();
+    const content = `${MARK}${seq}|${sent.toFixed(3)}|fan-out bench message`;
+    let res;
+    if (o.target === 'herald') {
+        res = await fetch(`http://127.0.0.1:${o.config.port}/api/v1/messages`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer ' + o.config.tokens[0], 'content-type': 'application/json' },
+            body: JSON.stringify({ channel_id: o.config.channel, content }),
+        });
+    } else {
+        const { appId, key, secret } = o.config;
+        const body = JSON.stringify({ name: 'message', channels: [o.config.pusherChannel], data: content });
+        const path = `/apps/${appId}/events`;
+        const params = `auth_key=${key}&auth_timestamp=${Math.floor(Date.now() / 1000)}&auth_version=1.0&body_md5=${createHash('md5').update(body).digest('hex')}`;
+        const signature = createHmac('sha256', secret).update(`POST\n${path}\n${params}`).digest('hex');
+        res = await fetch(`http://127.0.0.1:${o.config.port}${path}?${params}&auth_signature=${signature}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+        });
+    }
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`publish ${seq}: HTTP ${res.status} ${text}`);
+    return sent;
+}
+
+function percentile(sorted, p) {
+    if (sorted.length === 0) return NaN;
+    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+async function coordinator() {
+    const o = args();
+    o.config.target = o.target;
+    o.config.pusherChannel = o.config.pusherChannel || 'bench';
+    const n = o.n;
+    const log = (s) => console.error(`drive.mjs [${o.target} N=${n}] ${s}`);
+
+    const workers = Array.from({ length: o.workers }, () => new Worker());
+    await Promise.all(workers.map((w) => w.expect('ready')));
+
+    await sleep(1000);
+    const mem0 = await memory(o);
+    log(`memory before: ${JSON.stringify(mem0)}; connecting ${n} sockets from ${o.workers} processes, ${o.inflight} handshakes in flight each`);
+    const per = Math.ceil(n / o.workers);
+    const t0 = now();
+    const connected = await Promise.all(workers.map((w, k) =>
+        w.ask({ cmd: 'connect', cfg: o.config, from: k * per, to: Math.min(n, (k + 1) * per), inflight: o.inflight }, 'connected')));
+    const connectMs = now() - t0;
+    const ok = connected.reduce((a, c) => a + c.ok, 0);
+    const failed = connected.reduce((a, c) => a + c.failed, 0);
+    const why = connected.flatMap((c) => c.why).slice(0, 5);
+    log(`connect+subscribe: ${ok} ok, ${failed} failed in ${connectMs.toFixed(0)} ms ${why.length ? JSON.stringify(why) : ''}`);
+
+    await sleep(o.idleWait);
+    const mem1 = await memory(o);
+    log(`memory after ${ok} idle subscribers: ${JSON.stringify(mem1)}`);
+
+    await Promise.all(workers.map((w) => w.ask({ cmd: 'arm' }, 'armed')));
+    const sends = [];
+    for (let seq = 0; seq < o.publishes; seq++) {
+        const started = now();
+        sends.push(await publish(o, seq));
+        const wait = o.interval - (now() - started);
+        if (wait > 0) await sleep(wait);
+    }
+    const expected = ok * o.publishes;
+    const deadline = now() + 20000;
+    let got = 0;
+    while (now() < deadline) {
+        got = (await Promise.all(workers.map((w) => w.ask({ cmd: 'count' }, 'count')))).reduce((a, c) => a + c.n, 0);
+        if (got >= expected) break;
+        await sleep(200);
+    }
+    const results = await Promise.all(workers.map((w) => w.ask({ cmd: 'results' }, 'results')));
+    const lat = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
+    const last = new Map();
+    const counts = new Map();
+    for (const r of results) {
+        for (const [seq, s] of r.perSeq) {
+            last.set(seq, Math.max(last.get(seq) ?? 0, s.last));
+            counts.set(seq, (counts.get(seq) ?? 0) + s.count);
+        }
+    }
+    let spanSum = 0;
+    const spans = [];
+    for (let seq = 0; seq < o.publishes; seq++) {
+        if (!last.has(seq)) continue;
+        const span = last.get(seq) - sends[seq];
+        spans.push(span);
+        spanSum += span;
+    }
+    const delivered = lat.length;
+    log(`deliveries: ${delivered} of ${expected}`);
+
+    for (const w of workers) w.closing = true;
+    await Promise.all(workers.map((w) => w.ask({ cmd: 'close' }, 'closed')));
+
+    const out = {
+        target: o.target,
+        n,
+        subscribed: ok,
+        connectFailures: failed,
+        connectFailureSamples: why,
+        connectMs,
+        publishes: o.publishes,
+        intervalMs: o.interval,
+        expectedDeliveries: expected,
+        delivered,
+        p50: percentile(lat, 50),
+        p99: percentile(lat, 99),
+        max: lat.length ? lat[lat.length - 1] : NaN,
+        fanoutSpanMedianMs: spans.length ? [...spans].sort((a, b) => a - b)[Math.floor(spans.length / 2)] : NaN,
+        deliveriesPerSec: spanSum > 0 ? (delivered * 1000) / spanSum : NaN,
+        memBefore: mem0,
+        memAfter: mem1,
+        rssPerConn: ok ? (mem1.rss - mem0.rss) / ok : NaN,
+        heapPerConn: mem0.heapUsed != null && ok ? (mem1.heapUsed - mem0.heapUsed) / ok : null,
+    };
+    process.stdout.write(JSON.stringify(out) + '\n');
+    process.exit(0);
+}
+
+if (process.env.BENCH_RT_WORKER === '1') {
+    worker();
+} else {
+    coordinator().catch((e) => {
+        console.error('drive.mjs:', e);
+        process.exit(1);
+    });
+}

