@@ -48,16 +48,6 @@ public record Config(
                 s.bool("HERALD_WEBHOOKS_ALLOW_PRIVATE", false));
     }
 
-    public Config withPort(int newPort) {
-        return new Config(host, newPort, publicUrl, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo,
-                webhooksAllowPrivate);
-    }
-
-    public Config withPublicUrl(String url) {
-        return new Config(host, port, url, dataDir, databaseUrl, adminToken, workers, dbPoolSize, demo,
-                webhooksAllowPrivate);
-    }
-
     private record Settings(Map<String, String> values) {
         String text(String name, String fallback) {
             String value = values.get(name);
