@@ -7,12 +7,14 @@ import dev.herald.auth.KeyRoutes;
 import dev.herald.auth.KeyService;
 import dev.herald.chat.ChannelService;
 import dev.herald.chat.ChatAccess;
+import dev.herald.chat.ChatCache;
 import dev.herald.chat.ChatRoutes;
 import dev.herald.chat.ChatStore;
 import dev.herald.chat.DmRoutes;
 import dev.herald.chat.DmService;
 import dev.herald.chat.DmStore;
 import dev.herald.chat.MessageService;
+import dev.herald.chat.MessageWriter;
 import dev.herald.chat.ReactionRoutes;
 import dev.herald.chat.ReactionService;
 import dev.herald.chat.ReactionStore;
@@ -24,6 +26,7 @@ import dev.herald.db.EmbeddedDatabase;
 import dev.herald.demo.DemoSeed;
 import dev.herald.directory.DirectoryRoutes;
 import dev.herald.events.Events;
+import dev.herald.directory.AccessChanges;
 import dev.herald.directory.DirectoryService;
 import dev.herald.directory.DirectoryStore;
 import dev.herald.files.FileRoutes;
@@ -147,15 +150,17 @@ public final class Main {
         Authenticator auth = new Authenticator(authStore, adminToken.token());
         NotificationStore notificationStore = new NotificationStore();
         FeedCache feedCache = new FeedCache(database, metrics).start();
-        DirectoryService directory = new DirectoryService(directoryStore, feedCache);
-        NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
         ChatStore chatStore = new ChatStore(jdbi);
-        ChatAccess chatAccess = new ChatAccess(directoryStore, chatStore);
+        ChatCache chatCache = new ChatCache(database, chatStore, directoryStore).start();
+        DirectoryService directory = new DirectoryService(directoryStore, AccessChanges.all(feedCache, chatCache));
+        NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
+        ChatAccess chatAccess = new ChatAccess(directoryStore, chatStore, chatCache);
         FileService files = new FileService(new FileStore(jdbi), new LocalDiskStorage(config.dataDir().resolve("files")),
                 config.publicUrl(), chatAccess::canReadAttachment);
         WebhookStore webhookStore = new WebhookStore(jdbi);
         FeedService feed = new FeedService(new FeedStore(jdbi), feedCache, config.publicUrl());
-        RealtimeHub realtime = new RealtimeHub(database, new RealtimeStore(jdbi), auth, chatStore, chatAccess, feed, metrics);
+        MessageWriter messageWriter = new MessageWriter(chatStore, notifications);
+        RealtimeHub realtime = new RealtimeHub(database, new RealtimeStore(jdbi), auth, chatAccess, feed, metrics);
         Services services = new Services(
                 auth,
                 directory,
@@ -163,8 +168,8 @@ public final class Main {
                 notifications,
                 feed,
                 files,
-                new ChannelService(chatStore, chatAccess, directory),
-                new MessageService(chatStore, chatAccess, files::requireUsable, notifications),
+                new ChannelService(chatStore, chatAccess, chatCache, directory),
+                new MessageService(chatStore, chatAccess, files::requireUsable, messageWriter),
                 new SupportService(new SupportStore(jdbi), chatAccess, directory),
                 new DmService(new DmStore(jdbi), chatAccess, directory),
                 new ReactionService(new ReactionStore(jdbi), chatStore, chatAccess),
@@ -192,7 +197,7 @@ public final class Main {
                 .addRouting(WsRouting.builder().endpoint("/api/v1/realtime", realtime::listener))
                 .build()
                 .start();
-        return new Running(server, List.of(workers, webhookSender, feedCache, realtime), database, embedded, adminToken, services);
+        return new Running(server, List.of(messageWriter, workers, webhookSender, feedCache, chatCache, realtime), database, embedded, adminToken, services);
     }
 
     /** The whole HTTP surface; tests build the same routing. */

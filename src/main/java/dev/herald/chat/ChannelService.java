@@ -16,11 +16,13 @@ import java.util.List;
 public final class ChannelService {
     private final ChatStore store;
     private final ChatAccess access;
+    private final ChatCache cache;
     private final DirectoryService directory;
 
-    public ChannelService(ChatStore store, ChatAccess access, DirectoryService directory) {
+    public ChannelService(ChatStore store, ChatAccess access, ChatCache cache, DirectoryService directory) {
         this.store = store;
         this.access = access;
+        this.cache = cache;
         this.directory = directory;
     }
 
@@ -67,6 +69,7 @@ public final class ChannelService {
             throw ApiException.forbidden("Only channel admins may change its settings.");
         }
         store.updateModeration(channel.id(), Moderation.apply(Moderation.from(channel), body));
+        cache.channelChanged(channel.id());
         return ChannelView.of(channel(channel.id()));
     }
 

@@ -18,10 +18,17 @@ public final class ChatAccess {
 
     private final DirectoryStore directory;
     private final ChatStore store;
+    private final ChatCache cache;
 
-    public ChatAccess(DirectoryStore directory, ChatStore store) {
+    public ChatAccess(DirectoryStore directory, ChatStore store, ChatCache cache) {
         this.directory = directory;
         this.store = store;
+        this.cache = cache;
+    }
+
+    /** A channel by its id or its experience's id (experience channels from the cache). */
+    public java.util.Optional<ChannelRow> channel(String idOrExperienceId) {
+        return cache.channel(idOrExperienceId);
     }
 
     public Role role(Credential caller, ChannelRow channel) {
@@ -38,7 +45,7 @@ public final class ChatAccess {
             return store.isDmMember(channel.id(), userId) ? Role.MEMBER : Role.NONE;
         }
         if (channel.kind() == ChannelRow.Kind.EXPERIENCE) {
-            return switch (directory.experienceAccess(userId, channel.experienceId())) {
+            return switch (cache.experienceAccess(userId, channel.experienceId())) {
                 case "admin" -> Role.ADMIN;
                 case "customer" -> Role.MEMBER;
                 default -> Role.NONE;
@@ -75,6 +82,11 @@ public final class ChatAccess {
         }
         Permissions.require(caller, keyPermission);
         return role;
+    }
+
+    /** As {@link #author(Handle, Credential, ChannelRow)}, in a transaction of its own when a bot user is involved. */
+    public String author(Credential caller, ChannelRow channel) {
+        return caller instanceof Credential.User user ? user.userId() : store.jdbi().inTransaction(h -> author(h, caller, channel));
     }
 
     /** The user a post by this caller is written as: the user, or the bot of the key's app or company. */

@@ -19,9 +19,14 @@ final class ChatEvents {
     }
 
     static void message(Handle h, String type, ChannelRow channel, MessageView message, String reason) {
+        Events.emitAll(h, List.of(messageEvent(h, type, channel, message, reason)));
+    }
+
+    /** A message event to be emitted with {@link #emitAll}. */
+    static Map<String, Object> messageEvent(Handle h, String type, ChannelRow channel, MessageView message, String reason) {
         Map<String, Object> data = base(h, channel, reason);
         data.put("message", message);
-        Events.emit(h, type, channel.companyId(), data);
+        return Events.event(type, channel.companyId(), data);
     }
 
     static void reaction(Handle h, String type, ChannelRow channel, MessageView message, Object reaction, String reason) {

@@ -6,6 +6,7 @@ import dev.herald.web.Json;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.sql.Array;
 import java.sql.SQLException;
@@ -129,17 +130,43 @@ public final class ChatStore {
                              boolean autoDetectLinks) {
     }
 
-    public void insertMessage(Handle h, NewMessage m) {
-        h.createUpdate("""
-                        insert into chat_messages (id, channel_id, user_id, content, replying_to_message_id, mentions,
-                                                   mentions_everyone, poll, attachments, auto_detect_links)
-                        values (:id, :channel, :user, :content, :reply, :mentions, :everyone,
-                                cast(:poll as jsonb), cast(:attachments as jsonb), :autolink)""")
-                .bind("id", m.id()).bind("channel", m.channelId()).bind("user", m.userId()).bind("content", m.content())
-                .bind("reply", m.replyingTo()).bind("mentions", m.mentions().toArray(new String[0]))
-                .bind("everyone", m.mentionsEveryone()).bind("poll", m.poll() == null ? null : Json.string(m.poll()))
-                .bind("attachments", Json.string(m.attachments())).bind("autolink", m.autoDetectLinks())
-                .execute();
+    /** Inserts the messages with one batched statement; returns them as stored, in the same order. */
+    public List<MessageRow> insertMessages(Handle h, List<NewMessage> messages) {
+        PreparedBatch batch = h.prepareBatch("""
+                insert into chat_messages (id, channel_id, user_id, content, replying_to_message_id, mentions,
+                                           mentions_everyone, poll, attachments, auto_detect_links)
+                values (:id, :channel, :user, :content, :reply, :mentions, :everyone,
+                        cast(:poll as jsonb), cast(:attachments as jsonb), :autolink)""");
+        for (NewMessage m : messages) {
+            batch.bind("id", m.id()).bind("channel", m.channelId()).bind("user", m.userId()).bind("content", m.content())
+                    .bind("reply", m.replyingTo()).bind("mentions", m.mentions().toArray(new String[0]))
+                    .bind("everyone", m.mentionsEveryone()).bind("poll", m.poll() == null ? null : Json.string(m.poll()))
+                    .bind("attachments", Json.string(m.attachments())).bind("autolink", m.autoDetectLinks())
+                    .add();
+        }
+        List<Stored> stored = batch.executePreparedBatch("seq", "message_type", "created_at", "updated_at")
+                .map((rs, ctx) -> new Stored(rs.getLong("seq"), rs.getString("message_type"),
+                        Rows.time(rs, "created_at"), Rows.time(rs, "updated_at")))
+                .list();
+        Map<String, String[]> authors = new HashMap<>();
+        h.createQuery("select id, username, name from users where id = any(:ids)")
+                .bind("ids", messages.stream().map(NewMessage::userId).distinct().toArray(String[]::new))
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), new String[]{rs.getString("username"), rs.getString("name")}))
+                .forEach(e -> authors.put(e.getKey(), e.getValue()));
+        List<MessageRow> rows = new java.util.ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            NewMessage m = messages.get(i);
+            Stored s = stored.get(i);
+            String[] author = authors.get(m.userId());
+            rows.add(new MessageRow(s.seq(), m.id(), m.channelId(), m.userId(), author[0], author[1], m.content(),
+                    s.messageType(), m.replyingTo(), m.mentions(), m.mentionsEveryone(),
+                    m.poll() == null ? null : Json.MAPPER.valueToTree(m.poll()), Json.MAPPER.valueToTree(m.attachments()),
+                    m.autoDetectLinks(), false, false, s.createdAt(), s.updatedAt()));
+        }
+        return rows;
+    }
+
+    private record Stored(long seq, String messageType, String createdAt, String updatedAt) {
     }
 
     /** Records a post on the channel; a customer writing in a resolved support thread reopens it. */

@@ -3,7 +3,6 @@ package dev.herald.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.auth.Credential;
 import dev.herald.auth.Permissions;
-import dev.herald.notify.NotificationService;
 import dev.herald.web.ApiException;
 import dev.herald.web.Body;
 import dev.herald.web.Cursor;
@@ -35,17 +34,17 @@ public final class MessageService {
     private final ChatStore store;
     private final ChatAccess access;
     private final AttachmentResolver attachments;
-    private final NotificationService notifications;
+    private final MessageWriter writer;
 
-    public MessageService(ChatStore store, ChatAccess access, AttachmentResolver attachments, NotificationService notifications) {
+    public MessageService(ChatStore store, ChatAccess access, AttachmentResolver attachments, MessageWriter writer) {
         this.store = store;
         this.access = access;
         this.attachments = attachments;
-        this.notifications = notifications;
+        this.writer = writer;
     }
 
     public ChannelRow channel(String idOrExperienceId, String param) {
-        return store.findChannel(idOrExperienceId).orElseThrow(() -> ApiException.notFound("Channel not found.", param));
+        return access.channel(idOrExperienceId).orElseThrow(() -> ApiException.notFound("Channel not found.", param));
     }
 
     // --- create
@@ -75,37 +74,14 @@ public final class MessageService {
         }
         Mentions mentions = mentions(channel, role, content);
         List<?> files = fileIds.isEmpty() ? List.of() : attachments.resolve(caller, fileIds);
-        String id = Ids.next("msg");
-        MessageView saved = store.jdbi().inTransaction(h -> {
-            String author = access.author(h, caller, channel);
-            Integer cooldown = channel.cooldownSeconds();
-            if (cooldown != null && cooldown > 0 && role != ChatAccess.Role.ADMIN) {
-                long wait = store.claimCooldown(h, channel.id(), author, cooldown);
-                if (wait > 0) {
-                    throw ApiException.tooManyRequests("Slow mode: you can post again in " + wait + " s.", wait);
-                }
-            }
-            store.insertMessage(h, new ChatStore.NewMessage(id, channel.id(), author, content, replyTo,
-                    mentions.userIds(), mentions.everyone(), poll, files, autoDetectLinks));
-            if (channel.kind() != ChannelRow.Kind.EXPERIENCE) {
-                // Threads and DMs show their last activity; an experience channel does not, and its row
-                // would otherwise be a lock every poster of a busy channel queues on.
-                store.touchChannel(h, channel.id(), author);
-            }
-            List<String> notified = mentions.userIds().stream().filter(u -> !u.equals(author)).toList();
-            if (!notified.isEmpty() || mentions.everyone()) {
-                MessageRow row = store.findMessage(h, id).orElseThrow();
-                notifications.enqueueChatMention(h, new NotificationService.ChatMention(channel.companyId(),
-                        channel.experienceId(), channel.appId(), author,
-                        (row.userName() != null ? row.userName() : row.username()) + " mentioned you",
-                        excerpt(content), notified, mentions.everyone() && channel.experienceId() != null));
-            }
-            // A message just written has no reactions or votes yet: its view needs no counting.
-            MessageView view = MessageView.of(store.findMessage(h, id).orElseThrow(), List.of(), List.of());
-            ChatEvents.message(h, ChatEvents.MESSAGE_CREATED, channel, view, "message_created");
-            return view;
-        });
-        return saved;
+        String author = access.author(caller, channel);
+        Integer cooldown = channel.cooldownSeconds();
+        boolean slowMode = cooldown != null && cooldown > 0 && role != ChatAccess.Role.ADMIN;
+        List<String> notified = mentions.userIds().stream().filter(u -> !u.equals(author)).toList();
+        return writer.write(new ChatStore.NewMessage(Ids.next("msg"), channel.id(), author, content, replyTo,
+                        mentions.userIds(), mentions.everyone(), poll, files, autoDetectLinks),
+                channel, slowMode ? cooldown : null, notified, mentions.everyone() && channel.experienceId() != null,
+                excerpt(content));
     }
 
     private static List<String> attachmentIds(Body body) {
@@ -255,7 +231,7 @@ public final class MessageService {
         boolean changesAttachments = body.has("attachments");
         Boolean pinned = body.optionalBoolean("is_pinned");
         List<String> fileIds = changesAttachments ? attachmentIds(body) : List.of();
-        String editor = store.jdbi().inTransaction(h -> access.author(h, caller, channel));
+        String editor = access.author(caller, channel);
         if ((changesContent || changesAttachments) && !editor.equals(message.userId())) {
             throw ApiException.forbidden("Only the author may edit a message's content.");
         }
@@ -287,7 +263,7 @@ public final class MessageService {
     public boolean delete(Credential caller, String id) {
         MessageRow message = store.findMessage(id).orElseThrow(() -> ApiException.notFound("Message not found.", "id"));
         ChannelAndRole where = readable(caller, message);
-        String actor = store.jdbi().inTransaction(h -> access.author(h, caller, where.channel()));
+        String actor = access.author(caller, where.channel());
         if (!actor.equals(message.userId()) && where.role() != ChatAccess.Role.ADMIN) {
             throw ApiException.forbidden("Only the author or a channel admin may delete a message.");
         }

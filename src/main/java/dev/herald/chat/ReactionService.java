@@ -142,7 +142,7 @@ public final class ReactionService {
         }
         ReactionStore.ReactionRow row = reaction(id);
         Target target = target(caller, row.messageId(), "id", null);
-        String actor = chat.jdbi().inTransaction(h -> access.author(h, caller, target.channel()));
+        String actor = access.author(caller, target.channel());
         if (actor.equals(row.userId())) {
             Permissions.require(caller, Permissions.CHAT_MESSAGE_CREATE);
         } else if (target.role() == ChatAccess.Role.ADMIN) {
@@ -176,7 +176,7 @@ public final class ReactionService {
      */
     private Target target(Credential caller, String messageId, String param, String keyPermission) {
         MessageRow message = chat.findMessage(messageId).orElseThrow(() -> ApiException.notFound("Message not found.", param));
-        ChannelRow channel = chat.findChannel(message.channelId()).orElseThrow(() -> ApiException.notFound("Message not found.", param));
+        ChannelRow channel = access.channel(message.channelId()).orElseThrow(() -> ApiException.notFound("Message not found.", param));
         ChatAccess.Role role = access.role(caller, channel);
         if (role == ChatAccess.Role.NONE) {
             throw ApiException.notFound("Message not found.", param);

@@ -8,4 +8,23 @@ public interface AccessChanges {
     void userChanged(String userId);
 
     void everyoneChanged();
+
+    /** Tells each of {@code targets}. */
+    static AccessChanges all(AccessChanges... targets) {
+        return new AccessChanges() {
+            @Override
+            public void userChanged(String userId) {
+                for (AccessChanges target : targets) {
+                    target.userChanged(userId);
+                }
+            }
+
+            @Override
+            public void everyoneChanged() {
+                for (AccessChanges target : targets) {
+                    target.everyoneChanged();
+                }
+            }
+        };
+    }
 }

@@ -2,8 +2,17 @@ package dev.herald.events;
 
 import org.jdbi.v3.core.Handle;
 
-/** Reacts to a committed event (webhook fan-out, realtime publishing), inside the outbox worker's transaction. */
+import java.util.List;
+
+/** Reacts to committed events (webhook fan-out, realtime publishing), inside the outbox worker's transaction. */
 @FunctionalInterface
 public interface EventListener {
     void on(Handle h, Event event);
+
+    /** Several events in commit order; listeners that can batch their statements override this. */
+    default void onAll(Handle h, List<Event> events) {
+        for (Event event : events) {
+            on(h, event);
+        }
+    }
 }

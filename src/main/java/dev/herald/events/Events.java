@@ -29,6 +29,16 @@ public final class Events implements OutboxHandler {
 
     /** Records the event of a change; call inside the change's transaction. */
     public static void emit(Handle h, String type, String companyId, Object data) {
+        Outbox.enqueue(h, OUTBOX_KIND, event(type, companyId, data));
+    }
+
+    /** Records several events built by {@link #event}, in order; call inside the changes' transaction. */
+    public static void emitAll(Handle h, List<Map<String, Object>> events) {
+        Outbox.enqueueAll(h, OUTBOX_KIND, events);
+    }
+
+    /** A new event as stored in the outbox. */
+    public static Map<String, Object> event(String type, String companyId, Object data) {
         Map<String, Object> envelope = new LinkedHashMap<>();
         envelope.put("id", Ids.next("evt"));
         envelope.put("api_version", "v1");
@@ -36,17 +46,26 @@ public final class Events implements OutboxHandler {
         envelope.put("timestamp", Rows.iso(Instant.now()));
         envelope.put("company_id", companyId);
         envelope.put("data", data);
-        Outbox.enqueue(h, OUTBOX_KIND, envelope);
+        return envelope;
     }
 
     @Override
     public void handle(Handle h, JsonNode payload) {
-        Event event = new Event(payload.get("id").asText(), payload.get("api_version").asText(), payload.get("type").asText(),
+        handleAll(h, List.of(payload));
+    }
+
+    @Override
+    public void handleAll(Handle h, List<JsonNode> payloads) {
+        List<Event> events = payloads.stream().map(Events::parse).toList();
+        for (EventListener listener : listeners) {
+            listener.onAll(h, events);
+        }
+    }
+
+    private static Event parse(JsonNode payload) {
+        return new Event(payload.get("id").asText(), payload.get("api_version").asText(), payload.get("type").asText(),
                 payload.get("timestamp").asText(), payload.get("company_id").isNull() ? null : payload.get("company_id").asText(),
                 payload.get("data"));
-        for (EventListener listener : listeners) {
-            listener.on(h, event);
-        }
     }
 
     /** The event as the SDK's webhook payload. */

@@ -1,6 +1,7 @@
 package dev.herald.notify;
 
 import dev.herald.db.Database;
+import dev.herald.db.Lru;
 import dev.herald.db.PgListener;
 import dev.herald.directory.AccessChanges;
 import dev.herald.web.Page;
@@ -9,7 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -186,27 +186,5 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
     @Override
     public void close() {
         listener.close();
-    }
-
-    /** A small least-recently-used map; reads and writes are short, so one lock serves. */
-    private static final class Lru<K, V> {
-        private final LinkedHashMap<K, V> map;
-
-        Lru(int max) {
-            this.map = new LinkedHashMap<>(1024, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-                    return size() > max;
-                }
-            };
-        }
-
-        synchronized V get(K key) {
-            return map.get(key);
-        }
-
-        synchronized void put(K key, V value) {
-            map.put(key, value);
-        }
     }
 }

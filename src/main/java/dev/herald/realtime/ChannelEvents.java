@@ -5,7 +5,9 @@ import dev.herald.events.Event;
 import dev.herald.events.EventListener;
 import org.jdbi.v3.core.Handle;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,14 +29,25 @@ public final class ChannelEvents implements EventListener {
 
     @Override
     public void on(Handle h, Event event) {
-        String name = EVENTS.get(event.type());
-        if (name == null) {
-            return;
+        onAll(h, List.of(event));
+    }
+
+    /** Each stream's events are appended together: one offset claim and one batched insert per stream. */
+    @Override
+    public void onAll(Handle h, List<Event> events) {
+        Map<String, List<RealtimeStore.Published>> byStream = new LinkedHashMap<>();
+        for (Event event : events) {
+            String name = EVENTS.get(event.type());
+            if (name == null) {
+                continue;
+            }
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("id", event.id());
+            fields.put("timestamp", event.timestamp());
+            fields.put("data", ((ObjectNode) event.data().deepCopy()).without("audience"));
+            byStream.computeIfAbsent(stream(event.data().path("channel").path("id").asText()), s -> new ArrayList<>())
+                    .add(new RealtimeStore.Published(name, fields));
         }
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("id", event.id());
-        fields.put("timestamp", event.timestamp());
-        fields.put("data", ((ObjectNode) event.data().deepCopy()).without("audience"));
-        RealtimeStore.append(h, stream(event.data().path("channel").path("id").asText()), name, fields);
+        byStream.forEach((stream, published) -> RealtimeStore.append(h, stream, published));
     }
 }

@@ -4,7 +4,6 @@ import dev.herald.auth.Authenticator;
 import dev.herald.auth.Credential;
 import dev.herald.chat.ChannelRow;
 import dev.herald.chat.ChatAccess;
-import dev.herald.chat.ChatStore;
 import dev.herald.db.Database;
 import dev.herald.db.PgListener;
 import dev.herald.notify.FeedService;
@@ -58,7 +57,6 @@ public final class RealtimeHub implements AutoCloseable {
 
     private final RealtimeStore store;
     private final Authenticator auth;
-    private final ChatStore chat;
     private final ChatAccess access;
     private final FeedService feed;
     private final PgListener listener;
@@ -71,11 +69,10 @@ public final class RealtimeHub implements AutoCloseable {
     private final Map<String, Set<FeedSub>> feedsBySource = new ConcurrentHashMap<>();
     private final Counter slowConsumers;
 
-    public RealtimeHub(Database database, RealtimeStore store, Authenticator auth, ChatStore chat, ChatAccess access,
+    public RealtimeHub(Database database, RealtimeStore store, Authenticator auth, ChatAccess access,
                        FeedService feed, MeterRegistry metrics) {
         this.store = store;
         this.auth = auth;
-        this.chat = chat;
         this.access = access;
         this.feed = feed;
         this.listener = new PgListener(database, RealtimeStore.CHANNEL, this::apply, this::resync);
@@ -203,7 +200,7 @@ public final class RealtimeHub implements AutoCloseable {
 
     private void subscribeChannel(Connection c, String requested, Long offset, String epoch) {
         String id = requested.substring("channel:".length());
-        Optional<ChannelRow> channel = id.isEmpty() ? Optional.empty() : chat.findChannel(id);
+        Optional<ChannelRow> channel = id.isEmpty() ? Optional.empty() : access.channel(id);
         if (channel.isEmpty() || access.userRole(c.userId(), channel.get()) == ChatAccess.Role.NONE) {
             c.error("not_found", "Channel not found.", requested);
             return;
@@ -360,7 +357,7 @@ public final class RealtimeHub implements AutoCloseable {
         for (Connection c : connections.getOrDefault(userId, Set.of())) {
             for (Object sub : c.all()) {
                 if (sub instanceof ChannelSub channel) {
-                    Optional<ChannelRow> row = chat.findChannel(channel.stream.channelId);
+                    Optional<ChannelRow> row = access.channel(channel.stream.channelId);
                     if (row.isEmpty() || access.userRole(userId, row.get()) == ChatAccess.Role.NONE) {
                         if (c.take(channel.stream.name) == channel) {
                             leave(channel);

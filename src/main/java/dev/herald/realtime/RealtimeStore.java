@@ -5,6 +5,7 @@ import dev.herald.web.Ids;
 import dev.herald.web.Json;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -34,27 +35,37 @@ public final class RealtimeStore {
     record Retained(long offset, String frame) {
     }
 
+    /** An event to publish: its name and the frame's other fields. */
+    record Published(String event, Map<String, Object> fields) {
+    }
+
     /**
-     * Appends an event to a stream, inside the caller's transaction: takes the next offset (the
-     * counter row stays locked until commit, so offsets commit in order), keeps the frame and
-     * announces it to every node at commit.
+     * Appends events to a stream, inside the caller's transaction: takes the next offsets (the
+     * counter row stays locked until commit, so offsets commit in order), keeps the frames and
+     * announces the new head to every node at commit.
      */
-    static void append(Handle h, String stream, String event, Map<String, Object> fields) {
+    static void append(Handle h, String stream, List<Published> events) {
         Head head = h.createQuery("""
-                        insert into realtime_streams (stream, epoch, last_offset) values (:stream, :epoch, 1)
-                        on conflict (stream) do update set last_offset = realtime_streams.last_offset + 1
+                        insert into realtime_streams (stream, epoch, last_offset) values (:stream, :epoch, :count)
+                        on conflict (stream) do update set last_offset = realtime_streams.last_offset + :count
                         returning epoch, last_offset""")
-                .bind("stream", stream).bind("epoch", Ids.random(12))
+                .bind("stream", stream).bind("epoch", Ids.random(12)).bind("count", events.size())
                 .map((rs, ctx) -> new Head(rs.getString("epoch"), rs.getLong("last_offset"))).one();
-        Map<String, Object> frame = new LinkedHashMap<>();
-        frame.put("type", "event");
-        frame.put("stream", stream);
-        frame.put("offset", head.lastOffset());
-        frame.put("epoch", head.epoch());
-        frame.put("event", event);
-        frame.putAll(fields);
-        h.createUpdate("insert into realtime_events (stream, seq, payload) values (:stream, :seq, cast(:payload as jsonb))")
-                .bind("stream", stream).bind("seq", head.lastOffset()).bind("payload", Json.string(frame)).execute();
+        long offset = head.lastOffset() - events.size();
+        PreparedBatch batch = h.prepareBatch(
+                "insert into realtime_events (stream, seq, payload) values (:stream, :seq, cast(:payload as jsonb))");
+        for (Published event : events) {
+            offset++;
+            Map<String, Object> frame = new LinkedHashMap<>();
+            frame.put("type", "event");
+            frame.put("stream", stream);
+            frame.put("offset", offset);
+            frame.put("epoch", head.epoch());
+            frame.put("event", event.event());
+            frame.putAll(event.fields());
+            batch.bind("stream", stream).bind("seq", offset).bind("payload", Json.string(frame)).add();
+        }
+        batch.execute();
         notify(h, "c:" + stream + ":" + head.lastOffset());
     }
 

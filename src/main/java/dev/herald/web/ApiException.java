@@ -66,6 +66,10 @@ public final class ApiException extends RuntimeException {
         return new ApiException(413, "invalid_request_error", "payload_too_large", message, null, null);
     }
 
+    public static ApiException unavailable(String message, int retryAfterSeconds) {
+        return new ApiException(503, "service_unavailable", "service_unavailable", message, null, retryAfterSeconds);
+    }
+
     public int status() {
         return status;
     }

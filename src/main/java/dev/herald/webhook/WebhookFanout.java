@@ -7,7 +7,9 @@ import dev.herald.web.Json;
 import org.jdbi.v3.core.Handle;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns each committed event into one delivery per endpoint that wants it. It runs in the outbox
@@ -24,6 +26,19 @@ public final class WebhookFanout implements EventListener {
 
     @Override
     public void on(Handle h, Event event) {
+        fanOut(h, event, new HashMap<>());
+    }
+
+    /** Events alike (same type and resources) share one endpoint lookup. */
+    @Override
+    public void onAll(Handle h, List<Event> events) {
+        Map<List<String>, List<String>> lookups = new HashMap<>();
+        for (Event event : events) {
+            fanOut(h, event, lookups);
+        }
+    }
+
+    private void fanOut(Handle h, Event event, Map<List<String>, List<String>> lookups) {
         if (event.companyId() == null) {
             // Only DMs outside any company have none, and no endpoint listens there.
             return;
@@ -38,7 +53,9 @@ public final class WebhookFanout implements EventListener {
         if (productId != null) {
             resources.add(productId);
         }
-        List<String> webhooks = store.matching(h, event.type(), event.companyId(), resources);
+        List<String> key = new ArrayList<>(resources);
+        key.add(event.type());
+        List<String> webhooks = lookups.computeIfAbsent(key, k -> store.matching(h, event.type(), event.companyId(), resources));
         if (!webhooks.isEmpty()) {
             store.enqueue(h, webhooks, event.id(), event.type(), Json.string(Events.envelope(event)));
         }

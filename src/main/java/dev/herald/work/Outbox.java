@@ -3,6 +3,7 @@ package dev.herald.work;
 import dev.herald.web.Json;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.config.JdbiConfig;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,8 +19,19 @@ public final class Outbox {
     }
 
     public static void enqueue(Handle h, String kind, Object payload) {
-        h.createUpdate("insert into outbox (kind, payload) values (:kind, cast(:payload as jsonb))")
-                .bind("kind", kind).bind("payload", Json.string(payload)).execute();
+        enqueueAll(h, kind, List.of(payload));
+    }
+
+    /** Queues many at once: one batched statement. */
+    public static void enqueueAll(Handle h, String kind, List<?> payloads) {
+        if (payloads.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch("insert into outbox (kind, payload) values (:kind, cast(:payload as jsonb))");
+        for (Object payload : payloads) {
+            batch.bind("kind", kind).bind("payload", Json.string(payload)).add();
+        }
+        batch.execute();
         h.afterCommit(h.getConfig(Wakeup.class)::run);
     }
 

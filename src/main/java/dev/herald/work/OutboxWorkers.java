@@ -10,6 +10,7 @@ import org.jdbi.v3.core.Jdbi;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -87,22 +88,47 @@ public final class OutboxWorkers implements AutoCloseable {
                     .bind("kinds", kinds).bind("limit", BATCH)
                     .map((rs, ctx) -> new Event(rs.getLong("id"), rs.getString("kind"), rs.getString("payload"), rs.getInt("attempts")))
                     .list();
+            Map<String, List<Event>> byKind = new LinkedHashMap<>();
             for (Event event : batch) {
-                run(h, event);
+                byKind.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event);
+            }
+            List<Long> done = new ArrayList<>(batch.size());
+            byKind.forEach((kind, events) -> runAll(h, handlers.get(kind), events, done));
+            if (!done.isEmpty()) {
+                h.createUpdate("delete from outbox where id = any(:ids)").bind("ids", done.toArray(new Long[0])).execute();
             }
             return batch.size();
         });
     }
 
-    private void run(Handle h, Event event) {
-        OutboxHandler handler = handlers.get(event.kind());
+    /** Runs a kind's events together; if that fails, each alone, so one bad event holds back no other. */
+    private void runAll(Handle h, OutboxHandler handler, List<Event> events, List<Long> done) {
+        if (events.size() > 1) {
+            h.savepoint("events");
+            try {
+                handler.handleAll(h, events.stream().map(e -> Json.tree(e.payload())).toList());
+                h.release("events");
+                events.forEach(e -> done.add(e.id()));
+                processed.increment(events.size());
+                return;
+            } catch (RuntimeException e) {
+                h.rollbackToSavepoint("events");
+                LOG.log(Level.FINE, "A batch of " + events.size() + " events failed; running them one by one", e);
+            }
+        }
+        for (Event event : events) {
+            run(h, handler, event, done);
+        }
+    }
+
+    private void run(Handle h, OutboxHandler handler, Event event, List<Long> done) {
         String savepoint = "event_" + event.id();
         h.savepoint(savepoint);
         try {
             JsonNode payload = Json.tree(event.payload());
             handler.handle(h, payload);
             h.release(savepoint);
-            h.createUpdate("delete from outbox where id = :id").bind("id", event.id()).execute();
+            done.add(event.id());
             processed.increment();
         } catch (RuntimeException e) {
             h.rollbackToSavepoint(savepoint);

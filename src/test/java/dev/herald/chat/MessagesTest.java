@@ -171,6 +171,59 @@ class MessagesTest {
     }
 
     @Test
+    void concurrentPostsAreEachStoredOnceAndAnsweredWithTheirOwnMessage() throws Exception {
+        World w = new World();
+        String team = w.teamMember("slowmod");
+        ok(w.as(team).patch("/api/v1/chat_channels/" + w.experienceA, Map.of("user_posts_cooldown_seconds", 60)));
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            users.add(w.customer("burst" + i, w.productA));
+        }
+        // Every user posts twice at once: posts are written in groups, and slow mode must still let
+        // exactly one of each user's two posts through, with only the other refused.
+        List<java.util.concurrent.Future<Api.Response>> calls = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String user : users) {
+                for (int copy = 0; copy < 2; copy++) {
+                    String content = "burst from " + username(user) + " #" + copy;
+                    calls.add(threads.submit(() -> w.as(user).post("/api/v1/messages", Map.of("channel_id", w.experienceA, "content", content))));
+                }
+            }
+        }
+        Map<String, String> contentById = new java.util.HashMap<>();
+        Map<String, Integer> acceptedPerUser = new java.util.HashMap<>();
+        for (var call : calls) {
+            Api.Response r = call.get();
+            assertTrue(r.status() == 200 || r.status() == 429, "status " + r.status());
+            if (r.status() == 200) {
+                JsonNode m = r.json();
+                assertTrue(m.get("content").asText().startsWith("burst from " + m.get("user").get("username").asText() + " #"));
+                contentById.put(m.get("id").asText(), m.get("content").asText());
+                acceptedPerUser.merge(m.get("user").get("id").asText(), 1, Integer::sum);
+            } else {
+                assertEquals("rate_limited", r.errorCode());
+            }
+        }
+        assertEquals(users.size(), acceptedPerUser.size());
+        assertTrue(acceptedPerUser.values().stream().allMatch(n -> n == 1), acceptedPerUser.toString());
+        JsonNode page = ok(w.as(team).get("/api/v1/messages?channel_id=" + w.experienceA + "&first=100"));
+        Map<String, String> stored = new java.util.HashMap<>();
+        page.get("data").forEach(m -> stored.put(m.get("id").asText(), m.get("content").asText()));
+        assertEquals(contentById, stored);
+    }
+
+    @Test
+    void losingAccessStopsPostingAtOnce() {
+        World w = new World();
+        String user = w.user("leaver");
+        String membership = w.member(user, w.productA);
+        assertEquals(200, w.as(user).post("/api/v1/messages", Map.of("channel_id", w.experienceA, "content", "still here")).status());
+        ok(w.admin.post("/api/v1/memberships/" + membership + "/cancel", Map.of()));
+        assertEquals(404, w.as(user).post("/api/v1/messages", Map.of("channel_id", w.experienceA, "content", "gone?")).status());
+        assertEquals(404, w.as(user).get("/api/v1/messages?channel_id=" + w.experienceA).status());
+    }
+
+    @Test
     void editingPinningAndDeleting() {
         JsonNode m = posted(member, channelA, "first draft");
         String id = m.get("id").asText();

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,16 +29,33 @@ class OutboxTest {
         assertEquals(0, count);
     }
 
+    /** What handlers did, as committed: a batch that fails and is rerun event by event leaves only the reruns' effects. */
+    private List<Integer> effects(String kind) {
+        return jdbi.withHandle(h -> h.createQuery("select n from outbox_test_effects where kind = :k order by at")
+                .bind("k", kind).mapTo(Integer.class).list());
+    }
+
     @Test
-    void eachEventRunsOnceAndFailuresAreRetriedLater() {
+    void eachEventTakesEffectOnceAndFailuresAreRetriedLater() {
+        jdbi.useHandle(h -> h.execute("create table if not exists outbox_test_effects (kind text, n int, at timestamptz default clock_timestamp())"));
         String kind = "test.retry." + System.nanoTime();
-        List<Integer> handled = new CopyOnWriteArrayList<>();
-        AtomicInteger failuresLeft = new AtomicInteger(1);
-        OutboxWorkers workers = new OutboxWorkers(TestServer.get().database(), Map.of(kind, (h, payload) -> {
-            if (payload.get("n").asInt() == 2 && failuresLeft.getAndDecrement() > 0) {
-                throw new IllegalStateException("first attempt fails");
+        AtomicInteger failuresLeft = new AtomicInteger(2); // once in the batch, once alone
+        AtomicInteger batches = new AtomicInteger();
+        OutboxWorkers workers = new OutboxWorkers(TestServer.get().database(), Map.of(kind, new OutboxHandler() {
+            @Override
+            public void handle(org.jdbi.v3.core.Handle h, com.fasterxml.jackson.databind.JsonNode payload) {
+                int n = payload.get("n").asInt();
+                if (n == 2 && failuresLeft.getAndDecrement() > 0) {
+                    throw new IllegalStateException("first attempt fails");
+                }
+                h.createUpdate("insert into outbox_test_effects (kind, n) values (:k, :n)").bind("k", kind).bind("n", n).execute();
             }
-            handled.add(payload.get("n").asInt());
+
+            @Override
+            public void handleAll(org.jdbi.v3.core.Handle h, List<com.fasterxml.jackson.databind.JsonNode> payloads) {
+                batches.incrementAndGet();
+                OutboxHandler.super.handleAll(h, payloads);
+            }
         }), 1, new SimpleMeterRegistry());
         jdbi.useTransaction(h -> {
             for (int n = 1; n <= 3; n++) {
@@ -47,14 +63,15 @@ class OutboxTest {
             }
         });
         assertEquals(3, workers.drainOnce());
-        assertEquals(List.of(1, 3), handled);
+        assertEquals(1, batches.get(), "the three events were offered as one batch first");
+        assertEquals(List.of(1, 3), effects(kind), "the failed batch's effects were rolled back; 1 and 3 then ran alone");
         var failed = jdbi.withHandle(h -> h.createQuery(
                         "select attempts || ':' || last_error from outbox where kind = :k").bind("k", kind).mapTo(String.class).list());
         assertEquals(List.of("1:first attempt fails"), failed);
         assertEquals(0, workers.drainOnce(), "a failed event waits for its backoff");
         jdbi.useHandle(h -> h.createUpdate("update outbox set available_at = now() where kind = :k").bind("k", kind).execute());
         assertEquals(1, workers.drainOnce());
-        assertEquals(List.of(1, 3, 2), handled);
+        assertEquals(List.of(1, 3, 2), effects(kind));
         assertEquals(0, workers.pending());
         assertTrue(workers.drainOnce() == 0);
     }
