@@ -53,7 +53,7 @@ public final class RealtimeStore {
                 .map((rs, ctx) -> new Head(rs.getString("epoch"), rs.getLong("last_offset"))).one();
         long offset = head.lastOffset() - events.size();
         PreparedBatch batch = h.prepareBatch(
-                "insert into realtime_events (stream, seq, payload) values (:stream, :seq, cast(:payload as jsonb))");
+                "insert into realtime_events (stream, seq, payload) values (:stream, :seq, :payload)");
         for (Published event : events) {
             offset++;
             Map<String, Object> frame = new LinkedHashMap<>();
@@ -94,7 +94,7 @@ public final class RealtimeStore {
     /** Retained events after {@code offset}, up to and including {@code upTo}, in order. */
     List<Retained> between(String stream, long offset, long upTo) {
         return jdbi.withHandle(h -> h.createQuery("""
-                        select seq, payload::text as frame from realtime_events
+                        select seq, payload as frame from realtime_events
                         where stream = :stream and seq > :from and seq <= :to order by seq""")
                 .bind("stream", stream).bind("from", offset).bind("to", upTo)
                 .map((rs, ctx) -> new Retained(rs.getLong("seq"), rs.getString("frame"))).list());

@@ -27,7 +27,7 @@ public final class Outbox {
         if (payloads.isEmpty()) {
             return;
         }
-        PreparedBatch batch = h.prepareBatch("insert into outbox (kind, payload) values (:kind, cast(:payload as jsonb))");
+        PreparedBatch batch = h.prepareBatch("insert into outbox (kind, payload) values (:kind, :payload)");
         for (Object payload : payloads) {
             batch.bind("kind", kind).bind("payload", Json.string(payload)).add();
         }

@@ -82,7 +82,7 @@ public final class OutboxWorkers implements AutoCloseable {
     int drainOnce() {
         return jdbi.inTransaction(h -> {
             List<Event> batch = h.createQuery("""
-                            select id, kind, payload::text as payload, attempts from outbox
+                            select id, kind, payload, attempts from outbox
                             where available_at <= now() and kind = any(:kinds)
                             order by id limit :limit for update skip locked""")
                     .bind("kinds", kinds).bind("limit", BATCH)
