@@ -30,7 +30,7 @@ public final class ApnsSender implements PushSender {
     private final ApnsCredentials credentials;
     private final String production;
     private final String sandbox;
-    private final HttpClient client;
+    private final Exchanges exchanges;
     private final InstantSource clock;
     private final Object tokenLock = new Object();
     private volatile ProviderToken token;
@@ -53,11 +53,11 @@ public final class ApnsSender implements PushSender {
         this.production = base(production);
         this.sandbox = base(sandbox);
         this.clock = clock;
-        this.client = HttpClient.newBuilder()
+        this.exchanges = new Exchanges(HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_2)
                 .sslContext(sslContext)
                 .connectTimeout(CONNECT_TIMEOUT)
-                .build();
+                .build());
     }
 
     @Override
@@ -84,7 +84,7 @@ public final class ApnsSender implements PushSender {
         }
         HttpResponse<byte[]> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            response = exchanges.send(request.build());
         } catch (IOException e) {
             return Responses.networkError(e);
         } catch (InterruptedException e) {

@@ -13,15 +13,12 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PublicKey;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,15 +59,10 @@ class ApnsSenderTest {
     private ApnsSender sender;
 
     @BeforeAll
-    static void startFakeApns() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair team = generator.generateKeyPair();
+    static void startFakeApns() {
+        KeyPair team = TestKeys.ec("secp256r1");
         teamPublicKey = team.getPublic();
-        String p8 = "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(team.getPrivate().getEncoded())
-                + "\n-----END PRIVATE KEY-----\n";
-        credentials = ApnsCredentials.parse(p8, KEY_ID, TEAM_ID);
+        credentials = ApnsCredentials.parse(TestKeys.pem(team.getPrivate()), KEY_ID, TEAM_ID);
         apns = FakeServer.https(ApnsSenderTest::answer);
     }
 
@@ -208,6 +200,8 @@ class ApnsSenderTest {
                 assertInstanceOf(PushOutcome.Sent.class, f.get());
             }
         }
+        assertEquals(1, apns.requests().stream().map(Request::connection).distinct().count(),
+                "a cold burst of sends shares one multiplexed HTTP/2 connection");
         clock.advance(Duration.ofMinutes(49));
         send(true);
         assertEquals(1, authorizations().size(), "one JWT for every send in its first 50 minutes");

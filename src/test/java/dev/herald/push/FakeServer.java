@@ -17,7 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * sent) answers 599 and is reported by {@link #assertNoFailures()}.
  */
 final class FakeServer implements AutoCloseable {
-    record Request(String method, String path, String protocolVersion, Map<String, String> headers, byte[] body) {
+    /** {@code connection} is the client's address and port: one value per TCP connection. */
+    record Request(String method, String path, String protocolVersion, String connection, Map<String, String> headers, byte[] body) {
         String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
@@ -66,7 +67,7 @@ final class FakeServer implements AutoCloseable {
                     req.headers().forEach(h -> headers.put(h.name().toLowerCase(Locale.ROOT), h.get()));
                     byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
                     Request request = new Request(req.prologue().method().text(), req.path().rawPath(),
-                            req.prologue().protocolVersion(), Map.copyOf(headers), body);
+                            req.prologue().protocolVersion(), req.remotePeer().address().toString(), Map.copyOf(headers), body);
                     requests.add(request);
                     Answer answer;
                     try {
