@@ -1,5 +1,9 @@
 package dev.herald.push;
 
+import io.helidon.http.encoding.ContentDecoder;
+import io.helidon.http.encoding.ContentEncoder;
+import io.helidon.http.encoding.ContentEncoding;
+import io.helidon.http.encoding.ContentEncodingContext;
 import io.helidon.webserver.WebServer;
 
 import java.net.URI;
@@ -9,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -44,6 +49,47 @@ final class FakeServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Web Push bodies come as "Content-Encoding: aes128gcm", which Helidon refuses with 400 unless a
+     * decoder is registered; a push service relays the bytes as they are, and so does this one.
+     */
+    private record PassThrough() implements ContentEncoding {
+        @Override
+        public Set<String> ids() {
+            return Set.of("aes128gcm");
+        }
+
+        @Override
+        public boolean supportsEncoding() {
+            return false;
+        }
+
+        @Override
+        public boolean supportsDecoding() {
+            return true;
+        }
+
+        @Override
+        public ContentDecoder decoder() {
+            return ContentDecoder.NO_OP;
+        }
+
+        @Override
+        public ContentEncoder encoder() {
+            return ContentEncoder.NO_OP;
+        }
+
+        @Override
+        public String name() {
+            return "aes128gcm";
+        }
+
+        @Override
+        public String type() {
+            return "aes128gcm";
+        }
+    }
+
     @FunctionalInterface
     interface Handler {
         Answer handle(Request request) throws Exception;
@@ -62,6 +108,7 @@ final class FakeServer implements AutoCloseable {
                 .shutdownHook(false)
                 // Without it small HTTP/2 frames wait out the client's delayed ACK: ~40 ms a request.
                 .connectionOptions(o -> o.tcpNoDelay(true))
+                .contentEncoding(ContentEncodingContext.create(c -> c.addContentEncoding(new PassThrough())))
                 .routing(routing -> routing.any((req, res) -> {
                     Map<String, String> headers = new HashMap<>();
                     req.headers().forEach(h -> headers.put(h.name().toLowerCase(Locale.ROOT), h.get()));
