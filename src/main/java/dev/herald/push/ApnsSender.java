@@ -36,6 +36,10 @@ public final class ApnsSender implements PushSender {
     private volatile ProviderToken token;
 
     private record ProviderToken(String jwt, Instant issuedAt) {
+        @Override
+        public String toString() {
+            return "ProviderToken[<redacted>, issuedAt=" + issuedAt + "]";
+        }
     }
 
     /** Apple's production and sandbox hosts, trusted through the JDK's default trust store. */

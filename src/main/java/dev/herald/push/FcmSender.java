@@ -195,7 +195,8 @@ public final class FcmSender implements PushSender {
         } catch (IOException e) {
             return failure(Responses.networkError(e));
         } catch (InterruptedException e) {
-            return failure(Responses.interrupted());
+            // Not held for the others: only this caller was interrupted.
+            return new TokenFailure(Responses.interrupted(), Instant.MIN);
         }
         int status = response.statusCode();
         JsonNode body = Json.read(response.body());

@@ -15,6 +15,9 @@ public record PushMessage(String notificationId, String title, String subtitle, 
 
     public PushMessage {
         Objects.requireNonNull(notificationId, "notificationId");
+        if (topic != null && topic.isBlank()) {
+            topic = null; // providers reject empty collapse keys; no topic is what was meant
+        }
         if (ttl == null) {
             ttl = DEFAULT_TTL;
         } else if (ttl.isNegative()) {

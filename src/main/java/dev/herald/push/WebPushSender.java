@@ -98,7 +98,7 @@ public final class WebPushSender implements PushSender {
                 .header("TTL", Long.toString(message.ttl().toSeconds()))
                 .header("Urgency", message.important() ? "high" : "normal")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(WebPushCrypto.encrypt(plaintext, uaPublic, authSecret)));
-        if (message.topic() != null && !message.topic().isEmpty()) {
+        if (message.topic() != null) {
             request.header("Topic", Topics.webPushTopic(message.topic()));
         }
         HttpResponse<byte[]> response;
