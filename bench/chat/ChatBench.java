@@ -11,15 +11,18 @@ import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.StatementCustomizer;
 import org.postgresql.PGStatement;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,13 +37,13 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,7 +65,8 @@ import java.util.stream.Stream;
  * Prints a markdown table and writes it, with the run's context, to bench/results/chat.md.
  *
  * <p>The helpers at the end (load loops, statistics, CPU counters, SQL capture) follow bench/notify/NotifyBench.java;
- * a single-file source program cannot share classes with another, so they are repeated here.
+ * a single-file source program cannot share classes with another, so they are repeated here. The load loops' HTTP client is
+ * this benchmark's own ({@link Http}): a minimal blocking-socket client that costs far less CPU per request than the JDK's.
  */
 public final class ChatBench {
     static final String ADMIN_TOKEN = "ha_bench_admin";
@@ -73,7 +77,9 @@ public final class ChatBench {
     static final int WRITERS = 64;
     static final int POOL = 64; // Herald's pool (Config.dbPoolSize below), and the raw writers' connection count
     static final int OUTBOX_WORKERS = 2; // Config.workers, as in bench/notify and Herald's default
-    static final Duration A_WARMUP = Duration.ofSeconds(Integer.getInteger("bench.a.warmup", 10));
+    // 30 s: with 10 s, C2 was still compiling Herald's request path (JDBI, Helidon, Jackson call chains) through
+    // the first measured slice, at about half of the JVM's CPU per POST on this 2-core machine.
+    static final Duration A_WARMUP = Duration.ofSeconds(Integer.getInteger("bench.a.warmup", 30));
     static final Duration A_SLICE = Duration.ofSeconds(Integer.getInteger("bench.a.slice", 10)); // ×2 per side: Herald, raw, raw, Herald
     static final int MESSAGES = Integer.getInteger("bench.messages", 1_000_000);
     static final int PAGE = 20;
@@ -93,11 +99,6 @@ public final class ChatBench {
     private final String base;
     private final String floorBase;
     private final boolean externalDb;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            .executor(Executors.newVirtualThreadPerTaskExecutor())
-            .build();
     private final String tag = Long.toString(System.currentTimeMillis(), 36);
     private final Map<String, String> setupTimings = new LinkedHashMap<>();
     private final List<String[]> rows = new ArrayList<>();
@@ -134,7 +135,7 @@ public final class ChatBench {
         int port = freePort();
         log("starting Herald on port " + port + " (" + (dbUrl == null ? "embedded PostgreSQL in " + dataDir : "external database") + ")");
         Main.Running herald = Main.start(new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir, dbUrl,
-                ADMIN_TOKEN, OUTBOX_WORKERS, POOL, false, false));
+                ADMIN_TOKEN, OUTBOX_WORKERS, POOL, false, false, Config.Push.defaults("http://127.0.0.1:" + port)));
         Database.JdbcTarget target = dbUrl == null ? herald.embedded().target() : Database.JdbcTarget.parse(dbUrl);
         WebServer floor = WebServer.builder()
                 .host("127.0.0.1")
@@ -244,7 +245,7 @@ public final class ChatBench {
         return "Bench message " + k + " from writer " + writer + ": how fast does a channel take posts?";
     }
 
-    private HttpRequest postMessage(int writer, long k) {
+    private Req postMessage(int writer, long k) {
         return post(base + "/api/v1/messages", userTokens.get(writer), Map.of("channel_id", writeChannel, "content", content(writer, k)));
     }
 
@@ -276,7 +277,7 @@ public final class ChatBench {
         for (int i = 0; i < rawConnections; i++) {
             raw.add(rawConnection());
         }
-        HttpRequest emptyPost = post(floorBase + "/empty", userTokens.getFirst(), Map.of("channel_id", writeChannel, "content", content(0, 0)));
+        Req emptyPost = post(floorBase + "/empty", userTokens.getFirst(), Map.of("channel_id", writeChannel, "content", content(0, 0)));
 
         log("(a) warm-up " + A_WARMUP.toSeconds() + " s each: empty POST handler, Herald POST, raw INSERT (" + WRITERS + " writers)");
         check(httpLoop(WRITERS, Long.MAX_VALUE, A_WARMUP, (w, k) -> emptyPost), "floor warm-up");
@@ -526,7 +527,8 @@ public final class ChatBench {
                         + "run-queue wait = time the JVM's threads or the database's processes were runnable but waited for a core, from /proc/…/schedstat):\n\n")
                 .append(aCpuTable)
                 .append("The JVM's CPU during the first Herald slice and its outbox drain by thread (from /proc/self/task; threads grouped by name with digits replaced by N; "
-                        + "virtual threads, Herald's request handlers and the benchmark's clients alike, run on the ForkJoinPool carrier threads):\n\n")
+                        + "Herald's request handlers are virtual threads and run on the ForkJoinPool carrier threads; the benchmark's clients are the "
+                        + "`bench-client-N` threads):\n\n")
                 .append(aThreads)
                 .append(aPgRoles.isEmpty() ? "" : "The database's CPU in the same interval by process:\n\n" + aPgRoles);
         int cores = Runtime.getRuntime().availableProcessors();
@@ -709,13 +711,13 @@ public final class ChatBench {
                         + page.get("page_info").get("has_next_page").asBoolean() + ".");
             }
         }
-        int bytes = fetch(token, variants.getFirst().url(base, readChannel, 0)).body().length();
+        int bytes = fetch(token, variants.getFirst().url(base, readChannel, 0)).body().length;
         notes.add("(b) Deep cursors: " + B_CURSORS + " positions per direction drawn uniformly over the channel's " + fmt(range[1] - range[0] + 1)
                 + " sequence numbers, encoded with Herald's `Cursor.encode`; each was exchanged for the `end_cursor` Herald returned for the page after it "
                 + "(one page walked), and the measured requests cycle through those Herald-issued cursors. Every page holds " + PAGE
                 + " messages (checked on every cursor); a newest page is " + fmt(bytes) + " bytes.");
 
-        HttpRequest empty = HttpRequest.newBuilder(URI.create(floorBase + "/empty")).timeout(Duration.ofSeconds(60)).GET().build();
+        Req empty = get(floorBase + "/empty", null);
         log("(b) warm-up: 5 s over the four pages with " + B_CLIENTS + " clients");
         check(httpLoop(B_CLIENTS, Long.MAX_VALUE, Duration.ofSeconds(5),
                 (c, k) -> get(variants.get((int) (k % variants.size())).url(base, readChannel, (int) (k / variants.size() % Integer.MAX_VALUE)), token)),
@@ -797,26 +799,26 @@ public final class ChatBench {
                 + " s after " + B_WARMUP.toSeconds() + " s of warm-up of the same page, closed loop; all as one member user (writer 0), whose credential Herald caches.");
     }
 
-    private String walk(String token, String direction, String cursor) throws IOException, InterruptedException {
+    private String walk(String token, String direction, String cursor) throws IOException {
         JsonNode page = probe(token, base + "/api/v1/messages?channel_id=" + readChannel + "&first=" + PAGE + direction
                 + "&after=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
         return page.get("page_info").get("end_cursor").asText();
     }
 
     /** A page that must be full and have a next page, with bulk-loaded messages. */
-    private JsonNode probe(String token, String url) throws IOException, InterruptedException {
-        HttpResponse<String> resp = http.send(get(url, token), HttpResponse.BodyHandlers.ofString());
-        JsonNode page = resp.statusCode() == 200 ? JSON.readTree(resp.body()) : null;
+    private JsonNode probe(String token, String url) throws IOException {
+        Resp resp = fetch(token, url);
+        JsonNode page = resp.status() == 200 ? JSON.readTree(resp.body()) : null;
         if (page == null || page.get("data").size() != PAGE || !page.get("page_info").get("has_next_page").asBoolean()
                 || page.get("page_info").get("end_cursor").isNull() || !page.get("data").get(0).get("id").asText().startsWith("msg_b")) {
-            throw new IllegalStateException("unexpected page for " + url + ": " + resp.statusCode() + " "
-                    + resp.body().substring(0, Math.min(500, resp.body().length())));
+            String text = resp.text();
+            throw new IllegalStateException("unexpected page for " + url + ": " + resp.status() + " " + text.substring(0, Math.min(500, text.length())));
         }
         return page;
     }
 
-    private HttpResponse<String> fetch(String token, String url) throws IOException, InterruptedException {
-        return http.send(get(url, token), HttpResponse.BodyHandlers.ofString());
+    private static Resp fetch(String token, String url) throws IOException {
+        return Http.once(get(url, token));
     }
 
     /** Garbage collections so far: count and milliseconds, over all collectors. */
@@ -955,9 +957,12 @@ public final class ChatBench {
                 .append("- Herald: in the benchmark's JVM, started with `Main.start(new Config(\"127.0.0.1\", port, …, \"ha_bench_admin\", " + OUTBOX_WORKERS + " workers, ")
                 .append(POOL).append(" pooled connections, …))`; ")
                 .append("the floor is a second Helidon WebServer in the same JVM with one handler that sends `{}` (GET, and POST after reading the body). ")
-                .append("Clients: `java.net.http.HttpClient`, HTTP/1.1 keep-alive, virtual threads; latency is measured per request with `System.nanoTime()` ")
-                .append("around `HttpClient.send` (raw INSERTs: around `executeUpdate`); nearest-rank percentiles.\n");
-        if (MESSAGES != 1_000_000 || A_SLICE.toSeconds() != 10 || B_DURATION.toSeconds() != 10 || A_WARMUP.toSeconds() != 10 || B_SINGLE.toSeconds() != 40 || B_WARMUP.toSeconds() != 3) {
+                .append("Clients: a minimal HTTP/1.1 keep-alive client over blocking `java.net.Socket`s in the benchmark itself (one connection per client ")
+                .append("and load run, TCP_NODELAY), each client a platform thread, not `java.net.http.HttpClient`: profiled on a 2-core machine, that cost ")
+                .append("more CPU per request (selector thread, futures, timers) than Herald spent serving it, on the cores Herald and PostgreSQL share with the clients. ")
+                .append("Latency is measured per request with `System.nanoTime()` around writing the request and reading the whole response ")
+                .append("(raw INSERTs: around `executeUpdate`); nearest-rank percentiles.\n");
+        if (MESSAGES != 1_000_000 || A_SLICE.toSeconds() != 10 || B_DURATION.toSeconds() != 10 || A_WARMUP.toSeconds() != 30 || B_SINGLE.toSeconds() != 40 || B_WARMUP.toSeconds() != 3) {
             md.append("- **Non-default sizes (trial run, not the benchmark):** messages ").append(MESSAGES).append(", (a) slice seconds ")
                     .append(A_SLICE.toSeconds()).append(", (a) warm-up ").append(A_WARMUP.toSeconds()).append(", (b) seconds ").append(B_DURATION.toSeconds())
                     .append(", (b) warm-up ").append(B_WARMUP.toSeconds()).append(", (b) single-client seconds ").append(B_SINGLE.toSeconds()).append('\n');
@@ -1019,7 +1024,7 @@ public final class ChatBench {
     }
 
     interface Requests {
-        HttpRequest make(int client, long k) throws Exception;
+        Req make(int client, long k) throws Exception;
     }
 
     private static LoadResult check(LoadResult r, String what) {
@@ -1030,8 +1035,14 @@ public final class ChatBench {
     }
 
     /**
-     * Runs {@code clients} virtual threads in a closed loop until {@code maxRequests} were sent or {@code maxTime}
-     * passed; client c sends requests made for c. Only 2xx answers are counted as latencies.
+     * Runs {@code clients} threads in a closed loop until {@code maxRequests} were sent or {@code maxTime} passed; client c
+     * sends requests made for c, on its own connection. Only 2xx answers are counted as latencies.
+     *
+     * <p>The clients are platform threads blocking in the kernel, like an outside load generator's, not virtual threads. With
+     * virtual clients, JDK 25's virtual-thread pollers wake clients and Herald's handlers alike onto the carriers' local queues,
+     * which under load then never empty, and a virtual thread submitted from outside the pool (the handler Helidon starts for a
+     * new connection) waited, in trials, for seconds until the load ended; with platform clients that was rarer, and the CPU per
+     * request lower.
      */
     private LoadResult httpLoop(int clients, long maxRequests, Duration maxTime, Requests request) throws InterruptedException {
         return httpLoop(clients, maxRequests, maxTime, 1, request);
@@ -1052,40 +1063,40 @@ public final class ChatBench {
             for (int c = 0; c < classes; c++) {
                 mine[c] = new LongList();
             }
-            threads[t] = Thread.ofVirtual().start(() -> {
-                while (true) {
-                    long k = next.getAndIncrement();
-                    if (k >= maxRequests || System.nanoTime() >= deadline) {
-                        return;
-                    }
-                    HttpRequest req;
-                    try {
-                        req = request.make(client, k);
-                    } catch (Exception e) {
-                        errors.incrementAndGet();
-                        firstError.compareAndSet(null, e.toString());
-                        continue;
-                    }
-                    long t0 = System.nanoTime();
-                    int status;
-                    byte[] body;
-                    try {
-                        HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-                        status = resp.statusCode();
-                        body = resp.body();
-                    } catch (IOException e) {
-                        status = -1;
-                        body = e.toString().getBytes(StandardCharsets.UTF_8);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    long dt = System.nanoTime() - t0;
-                    if (status / 100 == 2) {
-                        mine[(int) (k % classes)].add(dt);
-                    } else {
-                        errors.incrementAndGet();
-                        String text = new String(body, StandardCharsets.UTF_8);
-                        firstError.compareAndSet(null, status + " " + text.substring(0, Math.min(200, text.length())));
+            threads[t] = Thread.ofPlatform().name("bench-client-" + t).daemon().start(() -> {
+                try (Http http = new Http()) { // this client's connections, closed when the loop ends
+                    while (true) {
+                        long k = next.getAndIncrement();
+                        if (k >= maxRequests || System.nanoTime() >= deadline) {
+                            return;
+                        }
+                        Req req;
+                        try {
+                            req = request.make(client, k);
+                        } catch (Exception e) {
+                            errors.incrementAndGet();
+                            firstError.compareAndSet(null, e.toString());
+                            continue;
+                        }
+                        long t0 = System.nanoTime();
+                        int status;
+                        byte[] body;
+                        try {
+                            Resp resp = http.send(req);
+                            status = resp.status();
+                            body = resp.body();
+                        } catch (IOException e) {
+                            status = -1;
+                            body = e.toString().getBytes(StandardCharsets.UTF_8);
+                        }
+                        long dt = System.nanoTime() - t0;
+                        if (status / 100 == 2) {
+                            mine[(int) (k % classes)].add(dt);
+                        } else {
+                            errors.incrementAndGet();
+                            String text = new String(body, StandardCharsets.UTF_8);
+                            firstError.compareAndSet(null, status + " " + text.substring(0, Math.min(200, text.length())));
+                        }
                     }
                 }
             });
@@ -1199,21 +1210,12 @@ public final class ChatBench {
 
     // ------------------------------------------------------------------ HTTP helpers
 
-    private HttpRequest post(String url, String token, Object body) {
-        return HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json(body)))
-                .build();
+    private static Req post(String url, String token, Object body) {
+        return new Req("POST", URI.create(url), token, json(body).getBytes(StandardCharsets.UTF_8));
     }
 
-    private HttpRequest get(String url, String token) {
-        return HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token)
-                .GET()
-                .build();
+    private static Req get(String url, String token) {
+        return new Req("GET", URI.create(url), token, null);
     }
 
     private JsonNode admin(String path, Object body) {
@@ -1222,16 +1224,13 @@ public final class ChatBench {
 
     private JsonNode call(String url, String token, Object body, int expect) {
         try {
-            HttpResponse<String> resp = http.send(post(url, token, body), HttpResponse.BodyHandlers.ofString());
-            if (resp.statusCode() != expect) {
-                throw new IllegalStateException("POST " + url + " → " + resp.statusCode() + " " + resp.body());
+            Resp resp = Http.once(post(url, token, body));
+            if (resp.status() != expect) {
+                throw new IllegalStateException("POST " + url + " → " + resp.status() + " " + resp.text());
             }
             return JSON.readTree(resp.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
@@ -1244,6 +1243,228 @@ public final class ChatBench {
             return JSON.writeValueAsString(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An HTTP request: {@code token} null for no Authorization header; {@code body} (JSON) null for none, as for a GET. */
+    record Req(String method, URI uri, String token, byte[] body) {
+    }
+
+    /** An HTTP response: its status and whole body. */
+    record Resp(int status, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * A minimal HTTP/1.1 keep-alive client over blocking sockets, for one thread: one connection per host:port, opened on first
+     * use and again after the server closed it or it failed. The load generator runs on the cores Herald and PostgreSQL use, and
+     * profiling on a 2-core machine showed {@code java.net.http.HttpClient} costing 0.5–1 ms of CPU per request (selector thread,
+     * CompletableFutures, timers), more than Herald spent serving it; this one writes the request and reads the response and does
+     * little else, as wrk would. No retries: a request that fails on the socket is the caller's error, and the next one reconnects.
+     */
+    static final class Http implements AutoCloseable {
+        private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+        private static final int READ_TIMEOUT_MILLIS = 60_000; // a server that stops answering fails the request, not the run
+        private static final int MAX_LINE = 64 * 1024;
+
+        private final Map<String, HttpConnection> open = new HashMap<>(); // by the URI's authority (host:port)
+
+        /** One request on a connection of its own: for the setup and verification calls outside the load loops. */
+        static Resp once(Req req) throws IOException {
+            try (Http http = new Http()) {
+                return http.send(req);
+            }
+        }
+
+        Resp send(Req req) throws IOException {
+            String authority = req.uri().getRawAuthority();
+            HttpConnection c = open.get(authority);
+            if (c == null) {
+                c = new HttpConnection(req.uri());
+                open.put(authority, c);
+            }
+            try {
+                Resp resp = c.exchange(req);
+                if (!c.keepAlive) {
+                    open.remove(authority);
+                    c.close();
+                }
+                return resp;
+            } catch (IOException e) {
+                open.remove(authority);
+                c.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            open.values().forEach(HttpConnection::close);
+            open.clear();
+        }
+
+        private static final class HttpConnection {
+            private final Socket socket;
+            private final BufferedInputStream in;
+            private final BufferedOutputStream out;
+            private final String host; // the Host header
+            private final StringBuilder line = new StringBuilder();
+            boolean keepAlive; // after the last exchange: may the connection take another request?
+
+            HttpConnection(URI uri) throws IOException {
+                if (!"http".equals(uri.getScheme())) {
+                    throw new IOException("not an http URI: " + uri);
+                }
+                host = uri.getRawAuthority();
+                socket = new Socket();
+                try {
+                    socket.setTcpNoDelay(true); // each request is one write, sent at once rather than held back for an ACK (as wrk does)
+                    socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort()), CONNECT_TIMEOUT_MILLIS);
+                    socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+                    in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+                    out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
+                } catch (IOException e) {
+                    close();
+                    throw e;
+                }
+            }
+
+            Resp exchange(Req req) throws IOException {
+                keepAlive = false;
+                URI uri = req.uri();
+                String path = uri.getRawPath();
+                StringBuilder head = new StringBuilder(256).append(req.method()).append(' ').append(path == null || path.isEmpty() ? "/" : path);
+                if (uri.getRawQuery() != null) {
+                    head.append('?').append(uri.getRawQuery());
+                }
+                head.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+                if (req.token() != null) {
+                    head.append("Authorization: Bearer ").append(req.token()).append("\r\n");
+                }
+                if (req.body() != null) {
+                    head.append("Content-Type: application/json\r\nContent-Length: ").append(req.body().length).append("\r\n");
+                }
+                out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1)); // a raw URI and a token are ASCII
+                if (req.body() != null) {
+                    out.write(req.body());
+                }
+                out.flush();
+                return readResponse();
+            }
+
+            private Resp readResponse() throws IOException {
+                String statusLine = readLine();
+                if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12) {
+                    throw new IOException("malformed status line: " + statusLine);
+                }
+                int status = (int) number(statusLine.substring(9, 12), 10, statusLine);
+                if (status / 100 == 1) { // never asked for (no Expect, no Upgrade); its final response would follow
+                    throw new IOException("unexpected interim response: " + statusLine);
+                }
+                boolean close = statusLine.startsWith("HTTP/1.0"); // HTTP/1.0 keeps the connection only if it says so
+                long length = -1;
+                boolean chunked = false;
+                for (String h = readLine(); !h.isEmpty(); h = readLine()) {
+                    int colon = h.indexOf(':');
+                    if (colon <= 0) {
+                        throw new IOException("malformed header: " + h);
+                    }
+                    String name = h.substring(0, colon).trim();
+                    String value = h.substring(colon + 1).trim().toLowerCase(Locale.ROOT);
+                    if (name.equalsIgnoreCase("Content-Length")) {
+                        length = number(value, 10, h);
+                    } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                        chunked = value.endsWith("chunked");
+                    } else if (name.equalsIgnoreCase("Connection")) {
+                        close = value.contains("close") || close && !value.contains("keep-alive");
+                    }
+                }
+                byte[] body;
+                if (status == 204 || status == 304) {
+                    body = new byte[0];
+                } else if (chunked) {
+                    body = readChunked();
+                } else if (length >= 0) {
+                    body = readExactly(length);
+                } else { // no framing: the body ends with the connection
+                    body = in.readAllBytes();
+                    close = true;
+                }
+                keepAlive = !close;
+                return new Resp(status, body);
+            }
+
+            private byte[] readChunked() throws IOException {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                while (true) {
+                    String size = readLine();
+                    int semicolon = size.indexOf(';'); // chunk extensions: ignored
+                    long n = number((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16, size);
+                    if (n == 0) {
+                        break;
+                    }
+                    body.write(readExactly(n));
+                    if (!readLine().isEmpty()) {
+                        throw new IOException("malformed chunked body");
+                    }
+                }
+                for (String trailer = readLine(); !trailer.isEmpty(); trailer = readLine()) {
+                    // trailer fields: ignored
+                }
+                return body.toByteArray();
+            }
+
+            private byte[] readExactly(long n) throws IOException {
+                if (n > Integer.MAX_VALUE - 8) {
+                    throw new IOException("body too large: " + n + " bytes");
+                }
+                byte[] b = in.readNBytes((int) n);
+                if (b.length < n) {
+                    throw new EOFException("connection closed after " + b.length + " of " + n + " body bytes");
+                }
+                return b;
+            }
+
+            /** A header line without its CRLF (or bare LF), as ISO-8859-1. */
+            private String readLine() throws IOException {
+                line.setLength(0);
+                for (int b = in.read(); b != '\n'; b = in.read()) {
+                    if (b < 0) {
+                        throw new EOFException("connection closed by the server" + (line.isEmpty() ? "" : " in a header line"));
+                    }
+                    if (line.length() == MAX_LINE) {
+                        throw new IOException("header line longer than " + MAX_LINE + " bytes");
+                    }
+                    line.append((char) b);
+                }
+                int n = line.length();
+                if (n > 0 && line.charAt(n - 1) == '\r') {
+                    line.setLength(n - 1);
+                }
+                return line.toString();
+            }
+
+            private static long number(String s, int radix, String context) throws IOException {
+                try {
+                    long n = Long.parseLong(s, radix);
+                    if (n >= 0) {
+                        return n;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new IOException("malformed response line: " + context);
+            }
+
+            void close() {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
         }
     }
 
