@@ -44,7 +44,7 @@ public final class HeraldServer {
         Path dataDir = Files.createTempDirectory("herald-bench-realtime-");
         int port = freePort();
         Main.Running herald = Main.start(new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir, null,
-                ADMIN_TOKEN, 2, 16, false, false));
+                ADMIN_TOKEN, 2, 16, false, false, Config.Push.defaults("http://127.0.0.1:" + port)));
         Runnable stop = new Runnable() {
             boolean done;
 

@@ -18,7 +18,28 @@ public record Config(
         int workers,
         int dbPoolSize,
         boolean demo,
-        boolean webhooksAllowPrivate) {
+        boolean webhooksAllowPrivate,
+        Push push) {
+
+    /**
+     * Where push providers are reached. The URLs are Apple's and Google's unless overridden (a
+     * test's fake providers, a proxy); {@code trustPem} adds certificates to trust for those TLS
+     * connections; {@code allowPrivate} lets Web Push endpoints resolve to private addresses.
+     */
+    public record Push(java.net.URI apnsUrl, java.net.URI apnsSandboxUrl, java.net.URI fcmUrl, Path trustPem,
+                       boolean allowPrivate, String vapidSubject) {
+        public static final java.net.URI APNS = java.net.URI.create("https://api.push.apple.com");
+        public static final java.net.URI APNS_SANDBOX = java.net.URI.create("https://api.sandbox.push.apple.com");
+        public static final java.net.URI FCM = java.net.URI.create("https://fcm.googleapis.com");
+
+        public static Push defaults(String publicUrl) {
+            return new Push(APNS, APNS_SANDBOX, FCM, null, false, defaultSubject(publicUrl));
+        }
+
+        static String defaultSubject(String publicUrl) {
+            return publicUrl.startsWith("https://") ? publicUrl : "mailto:push@herald.invalid";
+        }
+    }
 
     public static Config from(String[] args, Map<String, String> env) {
         Map<String, String> flags = new HashMap<>();
@@ -35,17 +56,25 @@ public record Config(
         merged.putAll(flags);
         Settings s = new Settings(merged);
         int port = s.integer("HERALD_PORT", 8080, 0, 65535);
+        String publicUrl = s.text("HERALD_PUBLIC_URL", "http://localhost:" + port);
         return new Config(
                 s.text("HERALD_HOST", "127.0.0.1"),
                 port,
-                s.text("HERALD_PUBLIC_URL", "http://localhost:" + port),
+                publicUrl,
                 Path.of(s.text("HERALD_DATA_DIR", "./data")).toAbsolutePath().normalize(),
                 s.text("HERALD_DATABASE_URL", null),
                 s.text("HERALD_ADMIN_TOKEN", null),
                 s.integer("HERALD_WORKERS", 2, 1, 256),
                 s.integer("HERALD_DB_POOL_SIZE", 16, 2, 512),
                 s.bool("HERALD_DEMO", false),
-                s.bool("HERALD_WEBHOOKS_ALLOW_PRIVATE", false));
+                s.bool("HERALD_WEBHOOKS_ALLOW_PRIVATE", false),
+                new Push(
+                        s.uri("HERALD_APNS_URL", Push.APNS),
+                        s.uri("HERALD_APNS_SANDBOX_URL", Push.APNS_SANDBOX),
+                        s.uri("HERALD_FCM_URL", Push.FCM),
+                        s.text("HERALD_PUSH_TRUST_PEM", null) == null ? null : Path.of(s.text("HERALD_PUSH_TRUST_PEM", null)),
+                        s.bool("HERALD_PUSH_ALLOW_PRIVATE", false),
+                        s.text("HERALD_VAPID_SUBJECT", Push.defaultSubject(publicUrl))));
     }
 
     private record Settings(Map<String, String> values) {
@@ -68,6 +97,18 @@ public record Config(
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(name + " must be an integer, got " + value);
             }
+        }
+
+        java.net.URI uri(String name, java.net.URI fallback) {
+            String value = text(name, null);
+            if (value == null) {
+                return fallback;
+            }
+            java.net.URI parsed = java.net.URI.create(value);
+            if (!"https".equals(parsed.getScheme()) && !"http".equals(parsed.getScheme())) {
+                throw new IllegalArgumentException(name + " must be an http(s) URL, got " + value);
+            }
+            return parsed;
         }
 
         boolean bool(String name, boolean fallback) {

@@ -34,6 +34,10 @@ import dev.herald.files.FileService;
 import dev.herald.files.FileStore;
 import dev.herald.files.LocalDiskStorage;
 import dev.herald.notify.FeedCache;
+import dev.herald.push.PushRoutes;
+import dev.herald.push.PushService;
+import dev.herald.push.PushStore;
+import dev.herald.push.Pusher;
 import dev.herald.notify.FeedService;
 import dev.herald.notify.FeedStore;
 import dev.herald.notify.LegacyRoutes;
@@ -126,6 +130,7 @@ public final class Main {
             DmService dms,
             ReactionService reactions,
             WebhookService webhooks,
+            PushService push,
             RealtimeHub realtime,
             Database database,
             PrometheusMeterRegistry metrics,
@@ -158,7 +163,9 @@ public final class Main {
         FileService files = new FileService(new FileStore(jdbi), new LocalDiskStorage(config.dataDir().resolve("files")),
                 config.publicUrl(), chatAccess::canReadAttachment);
         WebhookStore webhookStore = new WebhookStore(jdbi);
-        FeedService feed = new FeedService(new FeedStore(jdbi), feedCache, config.publicUrl());
+        FeedStore feedStore = new FeedStore(jdbi);
+        FeedService feed = new FeedService(feedStore, feedCache, config.publicUrl());
+        PushStore pushStore = new PushStore(jdbi);
         MessageWriter messageWriter = new MessageWriter(chatStore, notifications);
         RealtimeHub realtime = new RealtimeHub(database, new RealtimeStore(jdbi), auth, chatAccess, feed, metrics);
         Services services = new Services(
@@ -174,19 +181,22 @@ public final class Main {
                 new DmService(new DmStore(jdbi), chatAccess, directory),
                 new ReactionService(new ReactionStore(jdbi), chatStore, chatAccess),
                 new WebhookService(webhookStore, directory, config.webhooksAllowPrivate()),
+                new PushService(pushStore, feedStore, config.push().allowPrivate(), appId -> directoryStore.findApp(appId).isPresent()),
                 realtime,
                 database,
                 metrics,
                 new AtomicBoolean(false));
 
+        Pusher pusher = new Pusher(pushStore, feedStore, config, metrics);
         OutboxWorkers workers = new OutboxWorkers(database,
-                Map.of(NotificationDelivery.KIND, new NotificationDelivery(notificationStore, metrics),
+                Map.of(NotificationDelivery.KIND, new NotificationDelivery(notificationStore, metrics, pusher::enqueue),
                         Events.OUTBOX_KIND, new Events(List.of(new ChannelEvents(), new WebhookFanout(webhookStore)))),
                 config.workers(), metrics);
         workers.start();
         WebhookSender webhookSender = new WebhookSender(database, webhookStore, config.webhooksAllowPrivate(), metrics).start();
 
         realtime.start();
+        pusher.start();
 
         WebServer server = WebServer.builder()
                 .host(config.host())
@@ -197,7 +207,7 @@ public final class Main {
                 .addRouting(WsRouting.builder().endpoint("/api/v1/realtime", realtime::listener))
                 .build()
                 .start();
-        return new Running(server, List.of(messageWriter, workers, webhookSender, feedCache, chatCache, realtime), database, embedded, adminToken, services);
+        return new Running(server, List.of(messageWriter, workers, webhookSender, pusher, feedCache, chatCache, realtime), database, embedded, adminToken, services);
     }
 
     /** The whole HTTP surface; tests build the same routing. */
@@ -214,6 +224,7 @@ public final class Main {
                 .register("/api/v1", new DmRoutes(s.auth(), s.dms()))
                 .register("/api/v1", new ReactionRoutes(s.auth(), s.reactions()))
                 .register("/api/v1", new WebhookRoutes(s.auth(), s.webhooks()))
+                .register("/api/v1", new PushRoutes(s.auth(), s.push()))
                 .register("/api/v2", new LegacyRoutes(s.auth(), s.notifications()))
                 .any((req, res) -> {
                     throw ApiException.notFound("No such endpoint: " + req.prologue().method().text() + " " + req.path().path(), null);

@@ -51,8 +51,16 @@ public record Api(String baseUrl, String token) {
     }
 
     public Response patch(String path, Object body) {
+        return withBody("PATCH", path, body);
+    }
+
+    public Response put(String path, Object body) {
+        return withBody("PUT", path, body);
+    }
+
+    private Response withBody(String method, String path, Object body) {
         return send(request(path).header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(Json.string(body))).build());
+                .method(method, HttpRequest.BodyPublishers.ofString(Json.string(body))).build());
     }
 
     public Response delete(String path) {

@@ -27,7 +27,7 @@ class ShutdownTest {
         int port = TestServer.freePort();
         Config config = new Config("127.0.0.1", port, "http://127.0.0.1:" + port, Files.createTempDirectory("herald-node2-"),
                 jdbcUrl.contains("user=") ? jdbcUrl : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "user=" + user,
-                TestServer.ADMIN_TOKEN, 1, 4, false, true);
+                TestServer.ADMIN_TOKEN, 1, 4, false, true, dev.herald.push.PushFakes.get().config());
         Main.Running node2 = Main.start(config);
         Api viaNode2 = new Api("http://127.0.0.1:" + port, appKey);
 

@@ -1,5 +1,7 @@
 package dev.herald;
 
+import dev.herald.push.PushFakes;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -25,7 +27,7 @@ public final class TestServer {
                 Path dataDir = Files.createTempDirectory("herald-test-");
                 int port = freePort();
                 config = new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir,
-                        System.getenv("HERALD_TEST_DATABASE_URL"), ADMIN_TOKEN, 2, 24, false, true);
+                        System.getenv("HERALD_TEST_DATABASE_URL"), ADMIN_TOKEN, 2, 24, false, true, PushFakes.get().config());
                 running = Main.start(config);
                 Runtime.getRuntime().addShutdownHook(new Thread(running::close));
             } catch (IOException e) {

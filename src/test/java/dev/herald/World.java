@@ -97,7 +97,11 @@ public final class World {
 
     /** Polls until the condition holds (delivery is asynchronous), failing after five seconds. */
     public static JsonNode eventually(java.util.function.Supplier<JsonNode> fetch, Predicate<JsonNode> condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
+        return eventually(fetch, condition, Duration.ofSeconds(5));
+    }
+
+    public static JsonNode eventually(java.util.function.Supplier<JsonNode> fetch, Predicate<JsonNode> condition, Duration within) {
+        Instant deadline = Instant.now().plus(within);
         JsonNode last = null;
         while (Instant.now().isBefore(deadline)) {
             last = fetch.get();
@@ -111,7 +115,7 @@ public final class World {
                 break;
             }
         }
-        fail("Condition not met within 5 s; last value: " + last);
+        fail("Condition not met within " + within.toSeconds() + " s; last value: " + last);
         return last;
     }
 }

@@ -13,9 +13,10 @@ public final class Permissions {
     public static final String SUPPORT_CHAT_CREATE = "support_chat:create";
     public static final String SUPPORT_CHAT_READ = "support_chat:read";
     public static final String MANAGE_WEBHOOK = "developer:manage_webhook";
+    public static final String MANAGE_PUSH = "developer:manage_push";
 
     public static final Set<String> ALL = Set.of(NOTIFICATION_CREATE, CHAT_READ, CHAT_MESSAGE_CREATE, CHAT_MODERATE,
-            SUPPORT_CHAT_CREATE, SUPPORT_CHAT_READ, MANAGE_WEBHOOK);
+            SUPPORT_CHAT_CREATE, SUPPORT_CHAT_READ, MANAGE_WEBHOOK, MANAGE_PUSH);
 
     private Permissions() {
     }

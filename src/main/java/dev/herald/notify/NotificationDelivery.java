@@ -17,10 +17,18 @@ public final class NotificationDelivery implements OutboxHandler {
     public static final String KIND = "notification.deliver";
 
     private final NotificationStore store;
+    private final Delivered then;
     private final Counter delivered;
 
-    public NotificationDelivery(NotificationStore store, MeterRegistry metrics) {
+    /** What else happens, in the same transaction, once a notification is in its audience's feeds (its push). */
+    @FunctionalInterface
+    public interface Delivered {
+        void delivered(Handle h, long seq);
+    }
+
+    public NotificationDelivery(NotificationStore store, MeterRegistry metrics, Delivered then) {
         this.store = store;
+        this.then = then;
         this.delivered = Counter.builder("herald_notifications_delivered_total").register(metrics);
     }
 
@@ -41,6 +49,7 @@ public final class NotificationDelivery implements OutboxHandler {
             default -> deliverLegacy(h, n, targets);
         }
         store.markDelivered(h, n.seq());
+        then.delivered(h, n.seq());
         delivered.increment();
     }
 

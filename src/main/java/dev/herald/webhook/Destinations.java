@@ -13,9 +13,9 @@ import java.util.List;
  * Loopback, private, link-local (cloud metadata), unique-local, shared (CGNAT), multicast and
  * reserved addresses are refused unless the operator allows them ({@code HERALD_WEBHOOKS_ALLOW_PRIVATE}).
  */
-final class Destinations {
+public final class Destinations {
     /** A destination Herald will not send to. */
-    static final class Refused extends Exception {
+    public static final class Refused extends Exception {
         Refused(String message) {
             super(message, null, false, false);
         }
@@ -23,12 +23,12 @@ final class Destinations {
 
     private final boolean allowPrivate;
 
-    Destinations(boolean allowPrivate) {
+    public Destinations(boolean allowPrivate) {
         this.allowPrivate = allowPrivate;
     }
 
     /** The host's addresses, all of them allowed; refused as a whole if any is not, so no answer order can slip one in. */
-    List<InetAddress> resolve(String host) throws UnknownHostException, Refused {
+    public List<InetAddress> resolve(String host) throws UnknownHostException, Refused {
         List<InetAddress> addresses = List.of(InetAddress.getAllByName(host));
         if (!allowPrivate) {
             for (InetAddress address : addresses) {
