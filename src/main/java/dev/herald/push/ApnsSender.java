@@ -1,7 +1,6 @@
 package dev.herald.push;
 
 import javax.net.ssl.SSLContext;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,15 +85,7 @@ public final class ApnsSender implements PushSender {
         if (message.topic() != null) {
             request.header("apns-collapse-id", Topics.apnsCollapseId(message.topic()));
         }
-        HttpResponse<byte[]> response;
-        try {
-            response = exchanges.send(request.build());
-        } catch (IOException e) {
-            return Responses.networkError(e);
-        } catch (InterruptedException e) {
-            return Responses.interrupted();
-        }
-        return outcome(response, jwt);
+        return exchanges.push(request.build(), response -> outcome(response, jwt));
     }
 
     /** Maps the answer as Apple's "Handling error responses from APNs" describes it. */

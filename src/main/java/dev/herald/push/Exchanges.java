@@ -28,6 +28,19 @@ final class Exchanges {
         this.client = client;
     }
 
+    /** Sends a push and maps the answer; a network failure or an interruption is a retry. */
+    PushOutcome push(HttpRequest request, java.util.function.Function<HttpResponse<byte[]>, PushOutcome> outcome) {
+        HttpResponse<byte[]> response;
+        try {
+            response = send(request);
+        } catch (IOException e) {
+            return Responses.networkError(e);
+        } catch (InterruptedException e) {
+            return Responses.interrupted();
+        }
+        return outcome.apply(response);
+    }
+
     HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
         URI uri = request.uri();
         String origin = uri.getScheme() + "://" + uri.getRawAuthority();

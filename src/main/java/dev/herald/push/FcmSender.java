@@ -90,15 +90,7 @@ public final class FcmSender implements PushSender {
                 .header("content-type", "application/json; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body(device.token(), message)))
                 .build();
-        HttpResponse<byte[]> response;
-        try {
-            response = exchanges.send(request);
-        } catch (IOException e) {
-            return Responses.networkError(e);
-        } catch (InterruptedException e) {
-            return Responses.interrupted();
-        }
-        return outcome(response, access);
+        return exchanges.push(request, response -> outcome(response, access));
     }
 
     /** Maps the answer as FCM's "ErrorCode" reference describes it. */

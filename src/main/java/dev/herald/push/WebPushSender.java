@@ -1,6 +1,5 @@
 package dev.herald.push;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -101,15 +100,7 @@ public final class WebPushSender implements PushSender {
         if (message.topic() != null) {
             request.header("Topic", Topics.webPushTopic(message.topic()));
         }
-        HttpResponse<byte[]> response;
-        try {
-            response = exchanges.send(request.build());
-        } catch (IOException e) {
-            return Responses.networkError(e);
-        } catch (InterruptedException e) {
-            return Responses.interrupted();
-        }
-        return outcome(response);
+        return exchanges.push(request.build(), this::outcome);
     }
 
     /** RFC 8030 sections 5 and 8 with what push services document: 404 and 410 mean the subscription is gone. */
