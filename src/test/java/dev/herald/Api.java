@@ -13,7 +13,10 @@ import java.util.Map;
 
 /** A tiny HTTP client for tests: JSON in, status + parsed JSON out, with one bearer credential. */
 public record Api(String baseUrl, String token) {
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 as Herald serves it: the test classpath holds Helidon's HTTP/2 module (for the fake push
+    // providers), with which the JDK client would upgrade to h2c, which production Herald never speaks.
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     public record Response(int status, JsonNode json, HttpResponse<String> raw) {
         public String header(String name) {

@@ -49,6 +49,12 @@ public final class Events implements OutboxHandler {
         return envelope;
     }
 
+    /** Realtime streams number events as they are handled: they must be handled in commit order. */
+    @Override
+    public boolean ordered() {
+        return true;
+    }
+
     @Override
     public void handle(Handle h, JsonNode payload) {
         handleAll(h, List.of(payload));

@@ -317,8 +317,8 @@ public final class PushService {
             }
             boolean pending = !s.status().equals("done") || retrying > 0;
             push.put("status", s.status().equals("queued") ? "queued" : pending ? "sending" : "done");
-            push.put("devices", s.devices());
-            push.put("queued", s.devices() == null ? null : Math.max(0, s.devices() - sent - failed - removed - skipped - retrying));
+            // Devices are counted as the job walks them: the total is final once the status is done.
+            push.put("devices", s.devices() == null ? 0 : s.devices());
             push.put("sent", sent);
             push.put("failed", failed);
             push.put("removed", removed);

@@ -172,7 +172,7 @@ public final class PushStore {
         h.createUpdate("insert into push_jobs (seq) values (:seq) on conflict do nothing").bind("seq", seq).execute();
     }
 
-    record Job(long seq, String afterDevice, Integer devices) {
+    record Job(long seq, String afterDevice) {
     }
 
     /** Takes the oldest open job nobody holds (or whose holder stopped renewing), for {@code leaseSeconds}. */
@@ -183,9 +183,9 @@ public final class PushStore {
                         where seq = (select seq from push_jobs
                                      where status <> 'done' and (lease_until is null or lease_until < now())
                                      order by created_at limit 1 for update skip locked)
-                        returning seq, after_device, devices""")
+                        returning seq, after_device""")
                 .bind("lease", leaseSeconds)
-                .map((rs, ctx) -> new Job(rs.getLong("seq"), rs.getString("after_device"), (Integer) rs.getObject("devices")))
+                .map((rs, ctx) -> new Job(rs.getLong("seq"), rs.getString("after_device")))
                 .findOne());
     }
 
@@ -259,13 +259,9 @@ public final class PushStore {
                 .iterator();
     }
 
-    int countRecipients(Pushed n) {
-        return jdbi.withHandle(h -> h.createQuery("select count(*) from (" + RECIPIENT_DEVICES + ") all_devices")
-                .bind("seq", n.seq()).bind("topic", n.topicId()).bind("after", "").mapTo(Integer.class).one());
-    }
-
-    void setDeviceCount(long seq, int devices) {
-        jdbi.useHandle(h -> h.createUpdate("update push_jobs set devices = :n where seq = :seq").bind("n", devices).bind("seq", seq).execute());
+    /** Whether any device is registered at all: without one, no recipient query needs to run. */
+    boolean anyDevice() {
+        return jdbi.withHandle(h -> h.createQuery("select exists (select 1 from push_devices)").mapTo(Boolean.class).one());
     }
 
     /** What a batch of pushes came to, per platform. */
@@ -281,7 +277,7 @@ public final class PushStore {
      * how far the job got, renewing its lease.
      */
     void record(long seq, List<Tally> tallies, List<Miss> misses, List<String> goneDevices, List<String> deliveredRetries,
-                String afterDevice, int leaseSeconds) {
+                String afterDevice, int devicesSeen, int leaseSeconds) {
         jdbi.useTransaction(h -> {
             PreparedBatch counts = h.prepareBatch("""
                     insert into push_counts (seq, platform, sent, failed, removed, skipped) values (:seq, :platform, :sent, :failed, :removed, :skipped)
@@ -321,16 +317,18 @@ public final class PushStore {
             }
             if (afterDevice != null) {
                 h.createUpdate("""
-                                update push_jobs set after_device = :after, lease_until = now() + make_interval(secs => :lease)
+                                update push_jobs set after_device = :after, lease_until = now() + make_interval(secs => :lease),
+                                       devices = coalesce(devices, 0) + :seen
                                 where seq = :seq""")
-                        .bind("after", afterDevice).bind("lease", leaseSeconds).bind("seq", seq).execute();
+                        .bind("after", afterDevice).bind("lease", leaseSeconds).bind("seen", devicesSeen).bind("seq", seq).execute();
             }
         });
     }
 
     void finishJob(long seq) {
         jdbi.useHandle(h -> h.createUpdate("""
-                        update push_jobs set status = 'done', finished_at = now(), lease_until = null where seq = :seq""")
+                        update push_jobs set status = 'done', finished_at = now(), lease_until = null, devices = coalesce(devices, 0)
+                        where seq = :seq""")
                 .bind("seq", seq).execute());
     }
 

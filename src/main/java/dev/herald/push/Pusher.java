@@ -101,8 +101,9 @@ public final class Pusher implements AutoCloseable {
             return;
         }
         PushStore.Pushed n = pushed.get();
-        if (job.devices() == null) {
-            store.setDeviceCount(n.seq(), store.countRecipients(n));
+        if (!store.anyDevice()) {
+            store.finishJob(n.seq());
+            return;
         }
         PushMessage message = message(n);
         try (Handle h = store.jdbi().open()) {
@@ -139,7 +140,7 @@ public final class Pusher implements AutoCloseable {
         }
         Outcomes outcomes = sendAll(allowed, message, Map.of());
         outcomes.addTo(tally);
-        store.record(n.seq(), tallies(tally), outcomes.misses, outcomes.gone, List.of(), batch.getLast().device().id(), LEASE_SECONDS);
+        store.record(n.seq(), tallies(tally), outcomes.misses, outcomes.gone, List.of(), batch.getLast().device().id(), batch.size(), LEASE_SECONDS);
     }
 
     /** Due retries, sent and recorded; returns how many were due. */
@@ -160,7 +161,7 @@ public final class Pusher implements AutoCloseable {
             Outcomes outcomes = sendAll(retries.stream().map(PushStore.DueRetry::device).toList(), message(n.get()), attempts);
             Map<String, int[]> tally = new LinkedHashMap<>();
             outcomes.addTo(tally);
-            store.record(seq, tallies(tally), outcomes.misses, outcomes.gone, outcomes.delivered, null, LEASE_SECONDS);
+            store.record(seq, tallies(tally), outcomes.misses, outcomes.gone, outcomes.delivered, null, 0, LEASE_SECONDS);
         });
         store.dropOrphanRetries();
         return due.size();

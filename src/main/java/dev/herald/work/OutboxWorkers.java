@@ -30,10 +30,14 @@ public final class OutboxWorkers implements AutoCloseable {
     private static final int BATCH = 100;
     /** How soon work queued by another node is picked up (this node's own is picked up at once). */
     private static final Duration POLL = Duration.ofMillis(250);
+    /** The advisory lock whose holder handles the ordered kinds (an arbitrary constant of this application). */
+    private static final long ORDERED_LOCK = 0x68657261_6c64_01L;
 
     private final Jdbi jdbi;
     private final Map<String, OutboxHandler> handlers;
     private final String[] kinds;
+    private final String[] orderedKinds;
+    private final String[] unorderedKinds;
     private final Runnable wakeup;
     private final int threads;
     private final Semaphore wakeups = new Semaphore(0);
@@ -46,6 +50,8 @@ public final class OutboxWorkers implements AutoCloseable {
         this.jdbi = database.jdbi();
         this.handlers = Map.copyOf(handlers);
         this.kinds = handlers.keySet().toArray(new String[0]);
+        this.orderedKinds = handlers.entrySet().stream().filter(e -> e.getValue().ordered()).map(Map.Entry::getKey).toArray(String[]::new);
+        this.unorderedKinds = handlers.entrySet().stream().filter(e -> !e.getValue().ordered()).map(Map.Entry::getKey).toArray(String[]::new);
         this.wakeup = () -> wakeups.release(threads);
         this.threads = threads;
         this.processed = Counter.builder("herald_outbox_processed_total").register(metrics);
@@ -78,27 +84,40 @@ public final class OutboxWorkers implements AutoCloseable {
         }
     }
 
-    /** Claims and runs one batch; returns how many events it took. */
+    /**
+     * Claims and runs one batch of the ordered kinds, if no other worker (on any node) holds them, and
+     * one of the others; returns how many events it took.
+     */
     int drainOnce() {
-        return jdbi.inTransaction(h -> {
-            List<Event> batch = h.createQuery("""
-                            select id, kind, payload, attempts from outbox
-                            where available_at <= now() and kind = any(:kinds)
-                            order by id limit :limit for update skip locked""")
-                    .bind("kinds", kinds).bind("limit", BATCH)
-                    .map((rs, ctx) -> new Event(rs.getLong("id"), rs.getString("kind"), rs.getString("payload"), rs.getInt("attempts")))
-                    .list();
-            Map<String, List<Event>> byKind = new LinkedHashMap<>();
-            for (Event event : batch) {
-                byKind.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event);
-            }
-            List<Long> done = new ArrayList<>(batch.size());
-            byKind.forEach((kind, events) -> runAll(h, handlers.get(kind), events, done));
-            if (!done.isEmpty()) {
-                h.createUpdate("delete from outbox where id = any(:ids)").bind("ids", done.toArray(new Long[0])).execute();
-            }
-            return batch.size();
-        });
+        int taken = 0;
+        if (orderedKinds.length > 0) {
+            taken += jdbi.inTransaction(h -> h.createQuery("select pg_try_advisory_xact_lock(:lock)").bind("lock", ORDERED_LOCK)
+                    .mapTo(Boolean.class).one() ? drain(h, orderedKinds) : 0);
+        }
+        if (unorderedKinds.length > 0) {
+            taken += jdbi.inTransaction(h -> drain(h, unorderedKinds));
+        }
+        return taken;
+    }
+
+    private int drain(Handle h, String[] claimable) {
+        List<Event> batch = h.createQuery("""
+                        select id, kind, payload, attempts from outbox
+                        where available_at <= now() and kind = any(:kinds)
+                        order by id limit :limit for update skip locked""")
+                .bind("kinds", claimable).bind("limit", BATCH)
+                .map((rs, ctx) -> new Event(rs.getLong("id"), rs.getString("kind"), rs.getString("payload"), rs.getInt("attempts")))
+                .list();
+        Map<String, List<Event>> byKind = new LinkedHashMap<>();
+        for (Event event : batch) {
+            byKind.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event);
+        }
+        List<Long> done = new ArrayList<>(batch.size());
+        byKind.forEach((kind, events) -> runAll(h, handlers.get(kind), events, done));
+        if (!done.isEmpty()) {
+            h.createUpdate("delete from outbox where id = any(:ids)").bind("ids", done.toArray(new Long[0])).execute();
+        }
+        return batch.size();
     }
 
     /** Runs a kind's events together; if that fails, each alone, so one bad event holds back no other. */

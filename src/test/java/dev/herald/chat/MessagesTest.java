@@ -328,7 +328,7 @@ class MessagesTest {
         var put = java.net.http.HttpRequest.newBuilder(java.net.URI.create(file.get("upload_url").asText()))
                 .header("Content-Type", "image/png").PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}))
                 .build();
-        assertEquals(200, java.net.http.HttpClient.newHttpClient().send(put, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(200, java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(put, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
         String fileId = file.get("id").asText();
         String reader = world.customer("viewer", world.productA);
         String outsider = world.user("peeker");
