@@ -166,7 +166,9 @@ public final class Main {
         FeedStore feedStore = new FeedStore(jdbi);
         FeedService feed = new FeedService(feedStore, feedCache, config.publicUrl());
         PushStore pushStore = new PushStore(jdbi);
-        MessageWriter messageWriter = new MessageWriter(chatStore, notifications);
+        // Chat events go straight to these listeners in the change's transaction; directory events come through the outbox.
+        Events events = new Events(List.of(new ChannelEvents(), new WebhookFanout(webhookStore)));
+        MessageWriter messageWriter = new MessageWriter(chatStore, notifications, events);
         RealtimeHub realtime = new RealtimeHub(database, new RealtimeStore(jdbi), auth, chatAccess, feed, metrics);
         Services services = new Services(
                 auth,
@@ -176,10 +178,10 @@ public final class Main {
                 feed,
                 files,
                 new ChannelService(chatStore, chatAccess, chatCache, directory),
-                new MessageService(chatStore, chatAccess, files::requireUsable, messageWriter),
+                new MessageService(chatStore, chatAccess, files::requireUsable, messageWriter, events),
                 new SupportService(new SupportStore(jdbi), chatAccess, directory),
                 new DmService(new DmStore(jdbi), chatAccess, directory),
-                new ReactionService(new ReactionStore(jdbi), chatStore, chatAccess),
+                new ReactionService(new ReactionStore(jdbi), chatStore, chatAccess, events),
                 new WebhookService(webhookStore, directory, config.webhooksAllowPrivate()),
                 new PushService(pushStore, feedStore, config.push().allowPrivate(), appId -> directoryStore.findApp(appId).isPresent()),
                 realtime,
@@ -190,7 +192,7 @@ public final class Main {
         Pusher pusher = new Pusher(pushStore, feedStore, config, metrics);
         OutboxWorkers workers = new OutboxWorkers(database,
                 Map.of(NotificationDelivery.KIND, new NotificationDelivery(notificationStore, metrics, pusher::enqueue),
-                        Events.OUTBOX_KIND, new Events(List.of(new ChannelEvents(), new WebhookFanout(webhookStore)))),
+                        Events.OUTBOX_KIND, events),
                 config.workers(), metrics);
         workers.start();
         WebhookSender webhookSender = new WebhookSender(database, webhookStore, config.webhooksAllowPrivate(), metrics).start();

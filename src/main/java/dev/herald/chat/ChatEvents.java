@@ -18,22 +18,22 @@ final class ChatEvents {
     private ChatEvents() {
     }
 
-    static void message(Handle h, String type, ChannelRow channel, MessageView message, String reason) {
-        Events.emitAll(h, List.of(messageEvent(h, type, channel, message, reason)));
+    static void message(Handle h, Events events, String type, ChannelRow channel, MessageView message, String reason) {
+        events.publish(h, List.of(messageEvent(h, type, channel, message, reason)));
     }
 
-    /** A message event to be emitted with {@link #emitAll}. */
+    /** A message event to be published with {@link Events#publish}. */
     static Map<String, Object> messageEvent(Handle h, String type, ChannelRow channel, MessageView message, String reason) {
         Map<String, Object> data = base(h, channel, reason);
         data.put("message", message);
         return Events.event(type, channel.companyId(), data);
     }
 
-    static void reaction(Handle h, String type, ChannelRow channel, MessageView message, Object reaction, String reason) {
+    static void reaction(Handle h, Events events, String type, ChannelRow channel, MessageView message, Object reaction, String reason) {
         Map<String, Object> data = base(h, channel, reason);
         data.put("message", message);
         data.put("reaction", reaction);
-        Events.emit(h, type, channel.companyId(), data);
+        events.publish(h, List.of(Events.event(type, channel.companyId(), data)));
     }
 
     /** Who can see it: a whole experience channel, or the named users of a DM or support thread. */

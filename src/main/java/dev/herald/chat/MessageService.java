@@ -3,6 +3,7 @@ package dev.herald.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.auth.Credential;
 import dev.herald.auth.Permissions;
+import dev.herald.events.Events;
 import dev.herald.web.ApiException;
 import dev.herald.web.Body;
 import dev.herald.web.Cursor;
@@ -35,12 +36,14 @@ public final class MessageService {
     private final ChatAccess access;
     private final AttachmentResolver attachments;
     private final MessageWriter writer;
+    private final Events events;
 
-    public MessageService(ChatStore store, ChatAccess access, AttachmentResolver attachments, MessageWriter writer) {
+    public MessageService(ChatStore store, ChatAccess access, AttachmentResolver attachments, MessageWriter writer, Events events) {
         this.store = store;
         this.access = access;
         this.attachments = attachments;
         this.writer = writer;
+        this.events = events;
     }
 
     public ChannelRow channel(String idOrExperienceId, String param) {
@@ -254,7 +257,7 @@ public final class MessageService {
         MessageView saved = store.jdbi().inTransaction(h -> {
             store.updateMessage(h, id, newContent, mentions.userIds(), mentions.everyone(), files, pinned, changesContent);
             MessageView view = store.view(h, store.findMessage(h, id).orElseThrow());
-            ChatEvents.message(h, ChatEvents.MESSAGE_UPDATED, channel, view, "message_updated");
+            ChatEvents.message(h, events, ChatEvents.MESSAGE_UPDATED, channel, view, "message_updated");
             return view;
         });
         return saved;
@@ -274,7 +277,7 @@ public final class MessageService {
         return store.jdbi().inTransaction(h -> {
             boolean deleted = store.deleteMessage(h, id);
             if (deleted) {
-                ChatEvents.message(h, ChatEvents.MESSAGE_DELETED, where.channel(), gone, "message_deleted");
+                ChatEvents.message(h, events, ChatEvents.MESSAGE_DELETED, where.channel(), gone, "message_deleted");
             }
             return deleted;
         });

@@ -38,13 +38,15 @@ public final class MessageWriter implements AutoCloseable {
 
     private final ChatStore store;
     private final NotificationService notifications;
+    private final Events events;
     private final LinkedBlockingQueue<Post> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean stopping;
 
-    public MessageWriter(ChatStore store, NotificationService notifications) {
+    public MessageWriter(ChatStore store, NotificationService notifications, Events events) {
         this.store = store;
         this.notifications = notifications;
+        this.events = events;
         this.thread = Thread.ofPlatform().name("chat-message-writer").daemon().start(this::loop);
     }
 
@@ -153,7 +155,7 @@ public final class MessageWriter implements AutoCloseable {
             views.add(view);
             events.add(ChatEvents.messageEvent(h, ChatEvents.MESSAGE_CREATED, post.channel(), view, "message_created"));
         }
-        Events.emitAll(h, events);
+        this.events.publish(h, events);
         return views;
     }
 

@@ -3,6 +3,7 @@ package dev.herald.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.auth.Credential;
 import dev.herald.auth.Permissions;
+import dev.herald.events.Events;
 import dev.herald.web.ApiException;
 import dev.herald.web.Body;
 import dev.herald.web.Page;
@@ -21,8 +22,10 @@ public final class ReactionService {
     private final ReactionStore store;
     private final ChatStore chat;
     private final ChatAccess access;
+    private final Events events;
 
-    public ReactionService(ReactionStore store, ChatStore chat, ChatAccess access) {
+    public ReactionService(ReactionStore store, ChatStore chat, ChatAccess access, Events events) {
+        this.events = events;
         this.store = store;
         this.chat = chat;
         this.access = access;
@@ -65,7 +68,7 @@ public final class ReactionService {
             ReactionStore.Reacted reacted = emoji != null ? store.react(h, target.message().id(), user, emoji)
                     : new ReactionStore.Reacted(store.vote(h, target.message().id(), user, optionId), true);
             if (reacted.added()) {
-                ChatEvents.reaction(h, ChatEvents.REACTION_CREATED, target.channel(),
+                ChatEvents.reaction(h, events, ChatEvents.REACTION_CREATED, target.channel(),
                         chat.view(h, target.message()), View.of(reacted.row()), "reaction_created");
             }
             return reacted.row();
@@ -158,7 +161,7 @@ public final class ReactionService {
 
     /** Emits {@code chat.reaction.deleted} for a reaction just removed in this transaction. */
     private boolean removed(Handle h, Target target, Optional<ReactionStore.ReactionRow> row) {
-        row.ifPresent(r -> ChatEvents.reaction(h, ChatEvents.REACTION_DELETED, target.channel(),
+        row.ifPresent(r -> ChatEvents.reaction(h, events, ChatEvents.REACTION_DELETED, target.channel(),
                 chat.view(h, target.message()), View.of(r), "reaction_deleted"));
         return row.isPresent();
     }

@@ -4,7 +4,7 @@ import org.jdbi.v3.core.Handle;
 
 import java.util.List;
 
-/** Reacts to committed events (webhook fan-out, realtime publishing), inside the outbox worker's transaction. */
+/** Reacts to events (webhook fan-out, realtime publishing) inside the transaction that commits them: the change's or the outbox worker's. */
 @FunctionalInterface
 public interface EventListener {
     void on(Handle h, Event event);

@@ -14,9 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Domain events. A change emits its event into the outbox in the change's own transaction, so an
- * event exists exactly when the change committed; the outbox worker then hands it, once, to every
- * listener.
+ * Domain events. A change either emits its event into the outbox in its own transaction, and the
+ * outbox worker then hands it, once, to every listener ({@link #emit}, directory changes), or hands
+ * it to the listeners itself in that transaction ({@link #publish}, chat). Either way an event takes
+ * effect exactly when its change committed.
  */
 public final class Events implements OutboxHandler {
     public static final String OUTBOX_KIND = "event";
@@ -32,9 +33,17 @@ public final class Events implements OutboxHandler {
         Outbox.enqueue(h, OUTBOX_KIND, event(type, companyId, data));
     }
 
-    /** Records several events built by {@link #event}, in order; call inside the changes' transaction. */
-    public static void emitAll(Handle h, List<Map<String, Object>> events) {
-        Outbox.enqueueAll(h, OUTBOX_KIND, events);
+    /**
+     * Hands events built by {@link #event} straight to the listeners, inside the change's own
+     * transaction: what the listeners write (realtime frames, webhook delivery rows, themselves
+     * queues that are drained later) commits or rolls back with the change, without the hop through
+     * the outbox. For busy changes (chat); each realtime stream then numbers its events in commit order.
+     */
+    public void publish(Handle h, List<Map<String, Object>> envelopes) {
+        List<Event> events = envelopes.stream().map(e -> parse(Json.MAPPER.valueToTree(e))).toList();
+        for (EventListener listener : listeners) {
+            listener.onAll(h, events);
+        }
     }
 
     /** A new event as stored in the outbox. */

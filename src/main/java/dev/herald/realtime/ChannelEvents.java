@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Publishes chat events on their channel's stream, inside the outbox worker's transaction, so a
- * stream holds an event exactly when its change committed. The frame's {@code data} is the event's
+ * Publishes chat events on their channel's stream, inside the change's own transaction (see
+ * Events#publish), so a stream holds an event exactly when its change committed, numbered in commit
+ * order (the stream's counter row is locked until commit). The frame's {@code data} is the event's
  * without {@code audience}: who hears a stream is decided when subscribing.
  */
 public final class ChannelEvents implements EventListener {

@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns each committed event into one delivery per endpoint that wants it. It runs in the outbox
- * worker's transaction, which also removes the event, so an event is fanned out exactly once and
- * only if its change committed; the payload is rendered here once, and those bytes are what every
+ * Turns each event into one delivery per endpoint that wants it, in the transaction of the change
+ * itself (chat events) or of the outbox worker that removes the event (directory events), so an event
+ * is fanned out exactly once and only if its change committed; the payload is rendered here once, and those bytes are what every
  * attempt sends.
  */
 public final class WebhookFanout implements EventListener {
