@@ -183,7 +183,7 @@ public final class Main {
                 new DmService(new DmStore(jdbi), chatAccess, directory),
                 new ReactionService(new ReactionStore(jdbi), chatStore, chatAccess, events),
                 new WebhookService(webhookStore, directory, config.webhooksAllowPrivate()),
-                new PushService(pushStore, feedStore, config.push().allowPrivate(), appId -> directoryStore.findApp(appId).isPresent()),
+                new PushService(pushStore, feedStore, config.push().allowPrivate(), appId -> directoryStore.findApp(appId).isPresent(), feedCache),
                 realtime,
                 database,
                 metrics,

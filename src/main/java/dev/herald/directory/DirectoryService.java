@@ -148,6 +148,9 @@ public final class DirectoryService {
                 defaultValue == null || defaultValue)) {
             throw ApiException.conflict("topic_exists", "This app already has a topic " + identifier + ".");
         }
+        if (defaultValue != null && !defaultValue) {
+            changes.everyoneChanged(); // an off-by-default topic is muted in every feed that did not turn it on
+        }
         return store.findTopic(appId, identifier).orElseThrow();
     }
 

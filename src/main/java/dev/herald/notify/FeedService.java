@@ -51,7 +51,8 @@ public final class FeedService {
         FeedStore.Audience audience = audience(userId, stamp);
         int limit = q.first() == null ? DEFAULT_PAGE : q.first();
         long before = q.after() == null ? Long.MAX_VALUE : Cursor.decode(CURSOR_KIND, q.after(), "after");
-        FeedStore.Filter filter = new FeedStore.Filter(q.experienceId(), q.accountId(), q.mentions(), q.unread());
+        FeedStore.Filter filter = new FeedStore.Filter(q.experienceId(), q.accountId(), q.mentions(), q.unread())
+                .muting(audience.mutedTopics());
         List<FeedStore.Source> sources = narrow(audience, filter);
         Supplier<Page<FeedView>> read = () -> {
             List<FeedStore.Rendered> rows = store.pageRows(userId, sources, filter, before, limit + 1);
@@ -90,7 +91,8 @@ public final class FeedService {
     public FeedView get(Credential caller, String id) {
         FeedStore.Audience audience = audience(caller);
         long seq = store.seqOf(id).orElseThrow(() -> ApiException.notFound("Notification not found.", "id"));
-        List<FeedStore.Rendered> rows = store.pageRows(audience.reader().userId(), audience.sources(), FeedStore.Filter.NONE, seq + 1, 1);
+        List<FeedStore.Rendered> rows = store.pageRows(audience.reader().userId(), audience.sources(),
+                FeedStore.Filter.NONE.muting(audience.mutedTopics()), seq + 1, 1);
         if (rows.isEmpty() || rows.getFirst().row().seq() != seq) {
             throw ApiException.notFound("Notification not found.", "id");
         }
@@ -111,7 +113,7 @@ public final class FeedService {
         Map<String, String> names = store.experienceNames(new ArrayList<>(experiences));
         List<Badge> badges = new ArrayList<>();
         for (String experienceId : experiences) {
-            FeedStore.Filter unread = new FeedStore.Filter(experienceId, null, false, true);
+            FeedStore.Filter unread = new FeedStore.Filter(experienceId, null, false, true).muting(audience.mutedTopics());
             boolean hasUnread = !store.page(reader.userId(), narrow(audience, unread, views), unread, Long.MAX_VALUE, 1).isEmpty();
             FeedStore.View view = views.get(experienceId);
             String lastViewed = latest(view == null ? null : view.lastViewedAt(), reader.readAllAt());

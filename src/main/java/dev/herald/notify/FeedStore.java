@@ -38,11 +38,25 @@ public final class FeedStore {
     public record Reader(String userId, long readAllSeq, String readAllAt) {
     }
 
-    /** The reader's own state and sources, read in one statement. */
-    public record Audience(Reader reader, List<Source> sources) {
+    /** The reader's own state and sources, and the topics the reader does not want in the feed. */
+    public record Audience(Reader reader, List<Source> sources, List<String> mutedTopics) {
     }
 
     public record Hit(long seq, boolean mention) {
+    }
+
+    /**
+     * Topics the user keeps out of the feed: an in_app preference turned off, or a topic off by
+     * default (default_preference_value false) the user did not turn on.
+     */
+    private List<String> mutedTopics(String userId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select topic_id from notification_preferences where user_id = :user and channel = 'in_app' and not enabled
+                        union
+                        select t.id from notification_topics t where not t.default_preference_value
+                          and not exists (select 1 from notification_preferences p
+                                          where p.topic_id = t.id and p.user_id = :user and p.channel = 'in_app' and p.enabled)""")
+                .bind("user", userId).mapTo(String.class).list());
     }
 
     /**
@@ -101,7 +115,7 @@ public final class FeedStore {
             return Optional.empty();
         }
         sources.add(new Source(userId, null, null, 0, OPEN, Sources.Reach.TEAM));
-        return Optional.of(new Audience(reader[0], merged(sources)));
+        return Optional.of(new Audience(reader[0], merged(sources), mutedTopics(userId)));
     }
 
     /**
@@ -146,8 +160,17 @@ public final class FeedStore {
     }
 
     /** Filters applied to audience rows; null means "any". */
-    public record Filter(String experienceId, String companyId, boolean mentionsOnly, boolean unreadOnly) {
+    public record Filter(String experienceId, String companyId, boolean mentionsOnly, boolean unreadOnly, List<String> mutedTopics) {
         public static final Filter NONE = new Filter(null, null, false, false);
+
+        public Filter(String experienceId, String companyId, boolean mentionsOnly, boolean unreadOnly) {
+            this(experienceId, companyId, mentionsOnly, unreadOnly, List.of());
+        }
+
+        /** The same filter, also leaving out notifications of these topics (the reader's muted ones). */
+        public Filter muting(List<String> topics) {
+            return new Filter(experienceId, companyId, mentionsOnly, unreadOnly, topics);
+        }
     }
 
     /**
@@ -219,6 +242,11 @@ public final class FeedStore {
         if (filter.mentionsOnly()) {
             conditions.append(" and a.mention");
         }
+        if (!filter.mutedTopics().isEmpty()) {
+            // Only for readers who muted something: everyone else keeps the index-only read.
+            conditions.append(" and not exists (select 1 from notifications mn where mn.seq = a.seq"
+                    + " and mn.topic_id = any(cast(:muted as text[])))");
+        }
         if (filter.unreadOnly()) {
             conditions.append(" and a.seq > coalesce((select v.last_seen_seq from feed_views v"
                     + " where v.user_id = :user and v.scope_id = coalesce(a.experience_id, a.company_id)), 0)");
@@ -250,6 +278,9 @@ public final class FeedStore {
         }
         if (filter.companyId() != null) {
             query.bind("company", filter.companyId());
+        }
+        if (!filter.mutedTopics().isEmpty()) {
+            query.bind("muted", filter.mutedTopics().toArray(new String[0]));
         }
         return query;
     }

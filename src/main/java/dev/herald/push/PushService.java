@@ -2,6 +2,7 @@ package dev.herald.push;
 
 import dev.herald.auth.Credential;
 import dev.herald.auth.Permissions;
+import dev.herald.directory.AccessChanges;
 import dev.herald.notify.FeedStore;
 import dev.herald.web.ApiException;
 import dev.herald.web.Body;
@@ -26,13 +27,15 @@ public final class PushService {
     private final Destinations destinations;
     private final boolean allowPrivate;
     private final AppAccess apps;
+    private final AccessChanges changes;
 
     /** Whether an app exists (the directory's answer). */
     public interface AppAccess {
         boolean exists(String appId);
     }
 
-    public PushService(PushStore store, FeedStore feed, boolean allowPrivate, AppAccess apps) {
+    public PushService(PushStore store, FeedStore feed, boolean allowPrivate, AppAccess apps, AccessChanges changes) {
+        this.changes = changes;
         this.store = store;
         this.feed = feed;
         this.vapid = new Vapid(store);
@@ -275,6 +278,7 @@ public final class PushService {
             throw ApiException.notFound("Topic not found.", "topic_id");
         }
         store.setPreference(userId, topicId, channel, enabled);
+        changes.userChanged(userId); // the feed leaves muted topics out: this node's caches see it at once
         return store.preferences(userId).stream()
                 .filter(p -> p.topicId().equals(topicId) && p.channel().equals(channel)).findFirst().orElseThrow();
     }

@@ -198,6 +198,23 @@ class PushTest {
         assertEquals(1, status.get("skipped").asInt(), status.toString());
         assertEquals(0, status.get("sent").asInt());
         assertTrue(received(fakes.fcm, android).isEmpty());
+
+        // Muting the topic in_app takes it out of the feed (what is already there too), and back when turned on.
+        ok(phone.post("/api/v1/notification_preferences", Map.of("topic_id", topic.get("id").asText(), "channel", "in_app", "enabled", false)));
+        assertFalse(ok(phone.get("/api/v1/notifications")).get("data").findValuesAsText("subject").contains("Quiet"));
+        assertEquals(404, phone.get("/api/v1/notifications/" + id).status());
+        ok(phone.post("/api/v1/notification_preferences", Map.of("topic_id", topic.get("id").asText(), "channel", "in_app", "enabled", true)));
+        assertTrue(ok(phone.get("/api/v1/notifications")).get("data").findValuesAsText("subject").contains("Quiet"));
+
+        // A topic off by default stays out of the feed (and off the phone) until the user turns it on.
+        created(app.post("/api/v1/apps/" + world.appId + "/notification_topics",
+                Map.of("identifier", "digest", "default_preference_value", false)));
+        ok(app.post("/api/v2/app/notifications", Map.of("topic_identifier", "digest",
+                "notification_data", Map.of("all", Map.of("subject", "Digest", "content", "weekly")),
+                "targets", List.of(Map.of("users", List.of(user))))));
+        ok(app.post("/api/v1/notifications", Map.of("experience_id", world.experienceA, "title", "After digest", "content", "x")));
+        idInFeed(phone, "After digest"); // delivered after the digest, so the digest was delivered too
+        assertFalse(ok(phone.get("/api/v1/notifications")).get("data").findValuesAsText("subject").contains("Digest"));
     }
 
     @Test
