@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The push benchmark: builds Herald, fetches Helidon's HTTP/2 server for the fake providers into bench/push/lib,
+# then runs bench/push/PushBench.java, which starts Herald in its JVM and the fake APNs, FCM and Web Push services
+# in a second JVM (the same source file, argument "fakes"). Prints a markdown table and writes it, with the run's
+# context, to bench/results/push.md.
+#
+#   bench/push/run.sh
+#
+# Environment:
+#   JAVA_HOME                   used if it is a JDK 21 or newer; else temurin-25 or the newest JDK >= 21 under /usr/lib/jvm
+#   HERALD_BENCH_DATABASE_URL   run against this PostgreSQL (jdbc:postgresql://… or postgres://user:pass@host/db) instead of
+#                               an embedded one in a temporary directory. The benchmark adds ~110,000 users and devices and
+#                               ~260,000 memberships to it and does not remove them: use a scratch database.
+#   BENCH_JAVA_OPTS             extra JVM options (e.g. -Dbench.devices=10000 for a quick trial; results then say so;
+#                               -Dbench.noWait=true skips waiting for other benchmarks to finish; -Dbench.threadDumps=true
+#                               adds thread dumps of the pusher's virtual threads, which crashed Temurin 25.0.3 once)
+#
+# Takes about 4–5 minutes on 2 cores (after the build), longer while it waits for other benchmarks.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+
+# shellcheck source=../lib.sh
+. "$root/bench/lib.sh"
+bench_use_jdk bench/push
+
+revision="$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
+bench_build bench/push
+
+# helidon-webserver-http2 is only a test dependency of Herald (not in target/libs): the fakes need it for HTTP/2 over TLS.
+# Herald's own JVM does not get it, so Herald's server runs as it does in production.
+helidon="$(sed -n 's:.*<helidon.version>\(.*\)</helidon.version>.*:\1:p' pom.xml | head -n 1)"
+lib="bench/push/lib"
+for artifact in io.helidon.webserver:helidon-webserver-http2 io.helidon.http:helidon-http-http2; do
+    jar="$lib/${artifact#*:}-$helidon.jar"
+    if [ ! -f "$jar" ]; then
+        echo "bench/push: fetching $artifact:$helidon into $lib" >&2
+        mvn -q -B dependency:copy "-Dartifact=$artifact:$helidon" "-DoutputDirectory=$lib"
+    fi
+done
+
+java_cmd='java -Xmx4g -cp "target/herald.jar:target/libs/*" bench/push/PushBench.java'
+# A JVM crash report goes to /tmp, not into the work tree.
+# shellcheck disable=SC2086
+exec "$JAVA_HOME/bin/java" -Xmx4g "-XX:ErrorFile=${TMPDIR:-/tmp}/hs_err_pushbench_%p.log" ${BENCH_JAVA_OPTS:-} \
+    "-Dbench.command=bench/push/run.sh" "-Dbench.java=$java_cmd" "-Dbench.revision=$revision" \
+    "-Dbench.source=bench/push/PushBench.java" \
+    "-Dbench.fakes.classpath=target/herald.jar:target/libs/*:$lib/helidon-webserver-http2-$helidon.jar:$lib/helidon-http-http2-$helidon.jar" \
+    -cp "target/herald.jar:target/libs/*" bench/push/PushBench.java
