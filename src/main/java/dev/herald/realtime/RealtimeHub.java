@@ -174,6 +174,8 @@ public final class RealtimeHub implements AutoCloseable {
         final Set<ChannelSub> subs = ConcurrentHashMap.newKeySet();
         final Map<String, Integer> localUsers = new HashMap<>();
         final AtomicBoolean presencePending = new AtomicBoolean();
+        /** The last presence frame sent to everyone: who is online until the next one. */
+        volatile String presence;
         volatile boolean dirty;
         long cursor;
         String epoch;
@@ -240,7 +242,7 @@ public final class RealtimeHub implements AutoCloseable {
             if (firstOfUser) {
                 store.joined(nodeId, name, c.userId());
             } else {
-                presenceSoon(s);
+                presenceFor(c, s);
             }
             return;
         }
@@ -347,8 +349,24 @@ public final class RealtimeHub implements AutoCloseable {
                 frame.put("stream", s.name);
                 frame.put("online", store.online(s.name, PRESENCE_LIMIT));
                 String text = Json.string(frame);
+                // Set before the walk: a subscriber the walk misses joined after this and reads it in presenceFor.
+                s.presence = text;
                 s.subs.forEach(sub -> sub.conn.send(text));
             }), PRESENCE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Another subscription of a user already online leaves the online set as it was: only the newcomer
+     * needs it. Broadcasting here would send every subscriber a frame per join, which made joining a
+     * busy channel quadratic.
+     */
+    private void presenceFor(Connection c, ChannelStream s) {
+        String current = s.presence;
+        if (current != null && !s.presencePending.get()) {
+            c.send(current);
+        } else {
+            presenceSoon(s); // one is coming (or about to), and the newcomer is already among its recipients
         }
     }
 

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -248,6 +249,30 @@ class RealtimeTest {
     }
 
     @Test
+    void anotherSubscriptionOfSomeoneOnlineGetsPresenceWithoutTellingEveryone() {
+        String alice = world.customer("alice", world.productA);
+        String dave = world.teamMember("dave");
+        Client a = Client.connect(world, alice);
+        a.subscribe("channel:" + world.experienceA, null, null);
+        Client d = Client.connect(world, dave);
+        d.subscribe("channel:" + world.experienceA, null, null);
+        a.until("presence", p -> p.get("online").size() == 2);
+        d.until("presence", p -> p.get("online").size() == 2);
+        a.discardFor(Duration.ofMillis(400)); // presence frames of both joins may still be on their way
+        d.discardFor(Duration.ofMillis(0));
+
+        Client again = Client.connect(world, alice);
+        again.subscribe("channel:" + world.experienceA, null, null);
+        JsonNode presence = again.next("presence");
+        assertEquals(Set.of(alice, dave), Set.of(presence.get("online").get(0).asText(), presence.get("online").get(1).asText()));
+        a.assertNo("presence", Duration.ofMillis(500));
+        d.assertNo("presence", Duration.ofMillis(100));
+        again.close();
+        a.close();
+        d.close();
+    }
+
+    @Test
     void losingAccessEndsTheChannelSubscription() {
         String alice = world.user("alice");
         String membership = world.member(alice, world.productA);
@@ -468,6 +493,12 @@ class RealtimeTest {
                 }
                 sleep(10);
             }
+        }
+
+        /** Drops every frame that arrives within {@code during}. */
+        void discardFor(Duration during) {
+            sleep(during.toMillis());
+            frames.clear();
         }
 
         void assertNothing(Duration during) {
