@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 
 /** Payloads are written with the streaming generator: no tree or map per push. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = new ObjectMapper(dev.herald.web.Json.factory());
 
     @FunctionalInterface
     interface Writer {
