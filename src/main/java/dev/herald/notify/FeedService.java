@@ -7,6 +7,7 @@ import dev.herald.web.Page;
 import dev.herald.web.PageInfo;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +83,11 @@ public final class FeedService {
     /** A delivered notification as a reader's feed shows it; empty when it does not exist. */
     public Optional<NotificationRow> notification(long seq) {
         return store.find(seq);
+    }
+
+    /** Of these users, those whose feed leaves this notification out because they muted its topic. */
+    public Set<String> mutedAmong(NotificationRow row, Collection<String> userIds) {
+        return row.topicId() == null || userIds.isEmpty() ? Set.of() : store.mutedAmong(row.topicId(), userIds);
     }
 
     public FeedView view(NotificationRow row, boolean mention) {

@@ -4,10 +4,12 @@ import dev.herald.db.Rows;
 import org.jdbi.v3.core.Jdbi;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads a user's feed. First the user's sources with the position interval during which they
@@ -57,6 +59,17 @@ public final class FeedStore {
                           and not exists (select 1 from notification_preferences p
                                           where p.topic_id = t.id and p.user_id = :user and p.channel = 'in_app' and p.enabled)""")
                 .bind("user", userId).mapTo(String.class).list());
+    }
+
+    /** Of these users, those who keep this topic out of their feed (the rule of {@link #mutedTopics}). */
+    public Set<String> mutedAmong(String topicId, Collection<String> userIds) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        select u.id from unnest(cast(:users as text[])) as u(id)
+                          left join notification_preferences p on p.user_id = u.id and p.topic_id = :topic and p.channel = 'in_app'
+                          join notification_topics t on t.id = :topic
+                         where not coalesce(p.enabled, t.default_preference_value)""")
+                .bind("users", userIds.toArray(new String[0])).bind("topic", topicId)
+                .mapTo(String.class).set());
     }
 
     /**

@@ -493,8 +493,14 @@ public final class RealtimeHub implements AutoCloseable {
         if (notification.isEmpty()) {
             return;
         }
+        // Read now, not kept per subscriber: a preference saved before the notification was sent always counts.
+        List<String> readers = reached.keySet().stream().map(sub -> sub.user.userId()).distinct().toList();
+        Set<String> muted = feed.mutedAmong(notification.get(), readers);
         String[] rendered = new String[2];
         reached.forEach((sub, mention) -> {
+            if (muted.contains(sub.user.userId())) {
+                return;
+            }
             int i = mention ? 1 : 0;
             if (rendered[i] == null) {
                 rendered[i] = Json.string(feed.view(notification.get(), mention));

@@ -225,6 +225,33 @@ class RealtimeTest {
     }
 
     @Test
+    void theFeedStreamLeavesOutTopicsTheReaderMuted() {
+        Api app = TestServer.as(world.appKey());
+        String topicId = World.created(app.post("/api/v1/apps/" + world.appId + "/notification_topics",
+                Map.of("identifier", "deals"))).get("id").asText();
+        String quiet = world.customer("quiet", world.productA);
+        String keen = world.customer("keen", world.productA);
+        ok(world.as(quiet).post("/api/v1/notification_preferences", Map.of("topic_id", topicId, "channel", "in_app", "enabled", false)));
+        Client quietFeed = Client.connect(world, quiet);
+        quietFeed.subscribe("feed", null, null);
+        Client keenFeed = Client.connect(world, keen);
+        keenFeed.subscribe("feed", null, null);
+
+        ok(app.post("/api/v2/app/notifications", Map.of("topic_identifier", "deals",
+                "notification_data", Map.of("all", Map.of("subject", "Deal", "content", "50% off")),
+                "targets", List.of(Map.of("experiences", List.of(world.experienceA))))));
+        ok(app.post("/api/v1/notifications", Map.of("experience_id", world.experienceA, "title", "Untopical", "content", "x")));
+
+        // The two are delivered in either order; once keen has both, each was pushed to every reader it reached.
+        assertEquals(Set.of("Deal", "Untopical"), Set.of(keenFeed.next("event").at("/data/subject").asText(),
+                keenFeed.next("event").at("/data/subject").asText()));
+        assertEquals("Untopical", quietFeed.next("event").at("/data/subject").asText());
+        quietFeed.assertNo("event", Duration.ofMillis(300));
+        quietFeed.close();
+        keenFeed.close();
+    }
+
+    @Test
     void typingIsRelayedThrottledAndPresenceListsWhoIsOnline() {
         String alice = world.customer("alice", world.productA);
         String dave = world.teamMember("dave");
