@@ -5,27 +5,41 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Sends requests through one shared HttpClient, letting the first request to an origin go alone.
+ * Sends requests through one shared HttpClient, letting the first request to a cold origin go alone.
  * The JDK client opens a new connection for every request that starts before the first HTTP/2
  * connection to that origin is up, so a cold burst of sends would cost one TLS handshake each
- * instead of sharing a single multiplexed connection.
+ * instead of sharing a single multiplexed connection. An origin is cold until its first answer and
+ * again after a quiet spell: the JDK client closes idle HTTP/2 connections (after
+ * {@code jdk.httpclient.keepalive.timeout.h2} seconds, 30 by default) and providers close them too.
  */
 final class Exchanges {
     /** Push endpoints come from browsers, so their origins are not ours to bound; past this many, start over. */
     private static final int MAX_ORIGINS = 1024;
 
     private final HttpClient client;
-    private final Set<String> connected = ConcurrentHashMap.newKeySet();
+    private final long warmNanos;
+    /** When each origin last answered (System.nanoTime), or last failed: see {@link #send}. */
+    private final ConcurrentMap<String, Long> lastAnswer = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ReentrantLock> connecting = new ConcurrentHashMap<>();
 
     Exchanges(HttpClient client) {
+        this(client, Duration.ofSeconds(clientIdleTimeoutSeconds()).dividedBy(2));
+    }
+
+    /** {@code warm}: how long after an answer the origin's connection is taken to be still open. */
+    Exchanges(HttpClient client, Duration warm) {
         this.client = client;
+        this.warmNanos = warm.toNanos();
+    }
+
+    private static long clientIdleTimeoutSeconds() {
+        return Long.getLong("jdk.httpclient.keepalive.timeout.h2", Long.getLong("jdk.httpclient.keepalive.timeout", 30));
     }
 
     /** Sends a push and maps the answer; a network failure or an interruption is a retry. */
@@ -44,19 +58,16 @@ final class Exchanges {
     HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
         URI uri = request.uri();
         String origin = uri.getScheme() + "://" + uri.getRawAuthority();
-        if (!connected.contains(origin)) {
+        if (cold(origin)) {
             ReentrantLock lock = connecting.computeIfAbsent(origin, key -> new ReentrantLock());
             lock.lock();
             try {
-                if (!connected.contains(origin)) {
+                if (cold(origin)) {
                     try {
                         return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
                     } finally {
                         // Even after a failure: later outages must not serialise every send behind one connect timeout.
-                        if (connected.size() >= MAX_ORIGINS) {
-                            connected.clear();
-                        }
-                        connected.add(origin);
+                        answered(origin);
                         connecting.remove(origin, lock);
                     }
                 }
@@ -64,6 +75,22 @@ final class Exchanges {
                 lock.unlock();
             }
         }
-        return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } finally {
+            answered(origin);
+        }
+    }
+
+    private boolean cold(String origin) {
+        Long last = lastAnswer.get(origin);
+        return last == null || System.nanoTime() - last > warmNanos;
+    }
+
+    private void answered(String origin) {
+        if (lastAnswer.size() >= MAX_ORIGINS && !lastAnswer.containsKey(origin)) {
+            lastAnswer.clear();
+        }
+        lastAnswer.put(origin, System.nanoTime());
     }
 }
