@@ -218,7 +218,7 @@ public final class Main {
                 .register(new OpsRoutes(s.database(), s.metrics(), s.draining()::get))
                 .register("/api/v1", new KeyRoutes(s.auth(), s.keys()))
                 .register("/api/v1", new DirectoryRoutes(s.auth(), s.directory()))
-                .register("/api/v1", new RealtimeRoutes(s.realtime()))
+                .register("/api/v1", new RealtimeRoutes(s.realtime(), s.feed()))
                 .register("/api/v1", new NotificationRoutes(s.auth(), s.notifications(), s.feed()))
                 .register("/api/v1", new FileRoutes(s.auth(), s.files()))
                 .register("/api/v1", new ChatRoutes(s.auth(), s.channels(), s.messages()))

@@ -105,6 +105,29 @@ public final class FeedService {
         return FeedView.of(rows.getFirst().row(), rows.getFirst().mention(), publicUrl);
     }
 
+    /**
+     * What a reader missed after the notification {@code lastId} (an SSE client's Last-Event-ID): the
+     * newer notifications of their feed, oldest first. Empty when that id is unknown, or when more than
+     * {@code max} came after it (the client should refetch instead).
+     */
+    public Optional<List<FeedView>> since(Credential caller, String lastId, int max) {
+        Optional<Long> lastSeq = store.seqOf(lastId);
+        if (lastSeq.isEmpty()) {
+            return Optional.empty();
+        }
+        FeedStore.Audience audience = audience(caller);
+        List<FeedStore.Rendered> newestFirst = store.pageRows(audience.reader().userId(), audience.sources(),
+                FeedStore.Filter.NONE.muting(audience.mutedTopics()), Long.MAX_VALUE, max + 1);
+        List<FeedView> missed = new ArrayList<>();
+        for (FeedStore.Rendered r : newestFirst) {
+            if (r.row().seq() <= lastSeq.get()) {
+                return Optional.of(missed.reversed());
+            }
+            missed.add(FeedView.of(r.row(), r.mention(), publicUrl));
+        }
+        return newestFirst.size() > max ? Optional.empty() : Optional.of(missed.reversed());
+    }
+
     public Map<String, Object> badges(Credential caller) {
         FeedStore.Audience audience = audience(caller);
         FeedStore.Reader reader = audience.reader();

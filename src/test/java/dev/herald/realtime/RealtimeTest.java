@@ -316,19 +316,8 @@ class RealtimeTest {
     void theFeedAsServerSentEvents() throws Exception {
         String alice = world.customer("alice", world.productA);
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(TestServer.baseUrl() + "/api/v1/notifications/stream"))
-                .header("Authorization", "Bearer " + world.as(alice).token()).build();
-        CompletableFuture<HttpResponse<Stream<String>>> response = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofLines());
-        HttpResponse<Stream<String>> open = response.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        assertEquals(200, open.statusCode());
+        HttpResponse<Stream<String>> open = openSse(alice, null, lines);
         assertTrue(open.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
-        Thread.startVirtualThread(() -> {
-            try {
-                open.body().forEach(lines::add);
-            } catch (UncheckedIOException e) {
-                // The stream is closed below.
-            }
-        });
         assertEquals("subscribed", nextEvent(lines).get("event"));
 
         ok(TestServer.as(world.appKey()).post("/api/v1/notifications",
@@ -343,6 +332,62 @@ class RealtimeTest {
 
         assertEquals(401, HTTP.send(HttpRequest.newBuilder(URI.create(TestServer.baseUrl() + "/api/v1/notifications/stream")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    @Test
+    void anSseReconnectWithLastEventIdGetsWhatItMissedOnce() throws Exception {
+        String alice = world.customer("alice", world.productA);
+        Api app = TestServer.as(world.appKey());
+        for (String title : List.of("Seen", "Missed 1", "Missed 2")) {
+            ok(app.post("/api/v1/notifications", Map.of("experience_id", world.experienceA, "title", title, "content", "x")));
+        }
+        JsonNode feed = World.eventually(() -> ok(world.as(alice).get("/api/v1/notifications")), f -> f.get("data").size() == 3);
+        String seen = feed.get("data").get(2).get("id").asText();
+        assertEquals("Seen", feed.get("data").get(2).get("subject").asText());
+
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> open = openSse(alice, seen, lines);
+        assertEquals("subscribed", nextEvent(lines).get("event"));
+        List<String> replayed = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> event = nextEvent(lines);
+            assertEquals("notification.created", event.get("event"));
+            replayed.add(Json.tree(event.get("data")).get("subject").asText());
+        }
+        assertEquals(List.of("Missed 1", "Missed 2"), replayed, "oldest first");
+        ok(app.post("/api/v1/notifications", Map.of("experience_id", world.experienceA, "title", "Live", "content", "x")));
+        Map<String, String> live = nextEvent(lines);
+        while (live.get("event").equals("badges")) {
+            live = nextEvent(lines);
+        }
+        assertEquals("Live", Json.tree(live.get("data")).get("subject").asText());
+        open.body().close();
+
+        BlockingQueue<String> unknown = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> lost = openSse(alice, "ntf_unknown", unknown);
+        assertEquals("subscribed", nextEvent(unknown).get("event"));
+        assertEquals("recovery_failed", nextEvent(unknown).get("event"));
+        lost.body().close();
+    }
+
+    /** Opens the SSE feed of this user (with a Last-Event-ID unless null); its lines go to {@code lines}. */
+    private HttpResponse<Stream<String>> openSse(String userId, String lastEventId, BlockingQueue<String> lines) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(TestServer.baseUrl() + "/api/v1/notifications/stream"))
+                .header("Authorization", "Bearer " + world.as(userId).token());
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<Stream<String>> open = HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, open.statusCode());
+        Thread.startVirtualThread(() -> {
+            try {
+                open.body().forEach(lines::add);
+            } catch (UncheckedIOException e) {
+                // The stream was closed.
+            }
+        });
+        return open;
     }
 
     // --- helpers
