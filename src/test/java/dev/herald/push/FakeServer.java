@@ -8,7 +8,6 @@ import io.helidon.webserver.WebServer;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,22 +95,17 @@ final class FakeServer implements AutoCloseable {
         Answer handle(Request request) throws Exception;
     }
 
-    /** Helidon's own default: connections stay open while tests run. */
-    private static final Duration KEEP_IDLE = Duration.ofMinutes(5);
-
     private final WebServer server;
     private final boolean tls;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
-    private FakeServer(boolean tls, Duration closeIdleAfter, Handler handler) {
+    private FakeServer(boolean tls, Handler handler) {
         this.tls = tls;
         var builder = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
                 .shutdownHook(false)
-                .idleConnectionTimeout(closeIdleAfter)
-                .idleConnectionPeriod(closeIdleAfter.dividedBy(4))
                 // Without it small HTTP/2 frames wait out the client's delayed ACK: ~40 ms a request.
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .contentEncoding(ContentEncodingContext.create(c -> c.addContentEncoding(new PassThrough())))
@@ -141,17 +135,12 @@ final class FakeServer implements AutoCloseable {
     }
 
     static FakeServer http(Handler handler) {
-        return new FakeServer(false, KEEP_IDLE, handler);
+        return new FakeServer(false, handler);
     }
 
     /** TLS with {@link TestTls}'s self-signed certificate; HTTP/2 is negotiated through ALPN. */
     static FakeServer https(Handler handler) {
-        return https(KEEP_IDLE, handler);
-    }
-
-    /** Like {@link #https(Handler)}, closing each connection that has been idle for {@code closeIdleAfter}. */
-    static FakeServer https(Duration closeIdleAfter, Handler handler) {
-        return new FakeServer(true, closeIdleAfter, handler);
+        return new FakeServer(true, handler);
     }
 
     URI uri(String path) {
