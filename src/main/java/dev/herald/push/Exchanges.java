@@ -29,17 +29,10 @@ final class Exchanges {
     private final ConcurrentMap<String, ReentrantLock> connecting = new ConcurrentHashMap<>();
 
     Exchanges(HttpClient client) {
-        this(client, Duration.ofSeconds(clientIdleTimeoutSeconds()).dividedBy(2));
-    }
-
-    /** {@code warm}: how long after an answer the origin's connection is taken to be still open. */
-    Exchanges(HttpClient client, Duration warm) {
         this.client = client;
-        this.warmNanos = warm.toNanos();
-    }
-
-    private static long clientIdleTimeoutSeconds() {
-        return Long.getLong("jdk.httpclient.keepalive.timeout.h2", Long.getLong("jdk.httpclient.keepalive.timeout", 30));
+        // Taken to be still open for half the client's idle timeout after an answer: well inside it.
+        long idleSeconds = Long.getLong("jdk.httpclient.keepalive.timeout.h2", Long.getLong("jdk.httpclient.keepalive.timeout", 30));
+        this.warmNanos = Duration.ofSeconds(idleSeconds).dividedBy(2).toNanos();
     }
 
     /** Sends a push and maps the answer; a network failure or an interruption is a retry. */
