@@ -361,12 +361,23 @@ class RealtimeTest {
             live = nextEvent(lines);
         }
         assertEquals("Live", Json.tree(live.get("data")).get("subject").asText());
+        String liveId = Json.tree(live.get("data")).get("id").asText();
         open.body().close();
 
-        BlockingQueue<String> unknown = new LinkedBlockingQueue<>();
-        HttpResponse<Stream<String>> lost = openSse(alice, "ntf_unknown", unknown);
-        assertEquals("subscribed", nextEvent(unknown).get("event"));
-        assertEquals("recovery_failed", nextEvent(unknown).get("event"));
+        assertRecoveryFails(alice, "ntf_unknown");
+        for (int i = 1; i <= RealtimeRoutes.REPLAY_MAX + 1; i++) {
+            ok(app.post("/api/v1/notifications", Map.of("experience_id", world.experienceA, "title", "Bulk " + i, "content", "x")));
+        }
+        World.eventually(() -> ok(world.as(alice).get("/api/v1/notifications?first=1")),
+                f -> f.at("/data/0/subject").asText().equals("Bulk " + (RealtimeRoutes.REPLAY_MAX + 1)));
+        assertRecoveryFails(alice, liveId);
+    }
+
+    private void assertRecoveryFails(String userId, String lastEventId) throws Exception {
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> lost = openSse(userId, lastEventId, lines);
+        assertEquals("subscribed", nextEvent(lines).get("event"));
+        assertEquals("recovery_failed", nextEvent(lines).get("event"), "the client is told to refetch");
         lost.body().close();
     }
 
