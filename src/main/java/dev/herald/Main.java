@@ -166,10 +166,10 @@ public final class Main {
         FeedStore feedStore = new FeedStore(jdbi);
         FeedService feed = new FeedService(feedStore, feedCache, config.publicUrl());
         PushStore pushStore = new PushStore(jdbi);
-        // Chat events go straight to these listeners in the change's transaction; directory events come through the outbox.
-        Events events = new Events(List.of(new ChannelEvents(), new WebhookFanout(webhookStore)));
-        MessageWriter messageWriter = new MessageWriter(chatStore, notifications, events);
         RealtimeHub realtime = new RealtimeHub(database, new RealtimeStore(jdbi), auth, chatAccess, feed, metrics);
+        // Chat events go straight to these listeners in the change's transaction; directory events come through the outbox.
+        Events events = new Events(List.of(new ChannelEvents(realtime), new WebhookFanout(webhookStore)));
+        MessageWriter messageWriter = new MessageWriter(chatStore, notifications, events);
         Services services = new Services(
                 auth,
                 directory,

@@ -177,7 +177,8 @@ public final class RealtimeHub implements AutoCloseable {
         /** The last presence frame sent to everyone: who is online until the next one. */
         volatile String presence;
         volatile boolean dirty;
-        long cursor;
+        /** The last offset handed to subscribers; written under {@link #lock}. */
+        volatile long cursor;
         String epoch;
         boolean retired;
 
@@ -321,6 +322,44 @@ public final class RealtimeHub implements AutoCloseable {
             } finally {
                 s.lock.unlock();
             }
+        }
+    }
+
+    /**
+     * Frames this node just committed: sent at once if they are the stream's next ones. Anything else
+     * (another commit in between, the pump busy) is left to the pump, which the commit's notice runs.
+     */
+    void committed(String name, List<RealtimeStore.Retained> frames) {
+        ChannelStream s = streams.get(name);
+        if (s != null) {
+            // Not on the committing thread: that is the message writer's, and it has the next group to write.
+            // A virtual thread also starts each subscriber's writer on its carrier's own queue.
+            Thread.startVirtualThread(() -> sendCommitted(s, frames));
+        }
+    }
+
+    private void sendCommitted(ChannelStream s, List<RealtimeStore.Retained> frames) {
+        if (!s.lock.tryLock()) {
+            return;
+        }
+        try {
+            for (RealtimeStore.Retained r : frames) {
+                if (s.retired || r.offset() != s.cursor + 1) {
+                    break;
+                }
+                for (ChannelSub sub : s.subs) {
+                    if (r.offset() > sub.offset) {
+                        sub.offset = r.offset();
+                        sub.conn.send(r.frame());
+                    }
+                }
+                s.cursor = r.offset();
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        if (s.dirty) {
+            pump(s); // a notice came while we held the lock
         }
     }
 
@@ -533,8 +572,10 @@ public final class RealtimeHub implements AutoCloseable {
         String rest = payload.substring(2);
         switch (payload.charAt(0)) {
             case 'c' -> {
-                ChannelStream s = streams.get(rest.substring(0, rest.lastIndexOf(':')));
-                if (s != null) {
+                int split = rest.lastIndexOf(':');
+                ChannelStream s = streams.get(rest.substring(0, split));
+                // Frames this node committed itself have usually gone out already (see committed).
+                if (s != null && Long.parseLong(rest.substring(split + 1)) > s.cursor) {
                     Thread.startVirtualThread(() -> pump(s));
                 }
             }

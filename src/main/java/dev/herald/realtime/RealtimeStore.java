@@ -9,6 +9,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,7 +45,7 @@ public final class RealtimeStore {
      * counter row stays locked until commit, so offsets commit in order), keeps the frames and
      * announces the new head to every node at commit.
      */
-    static void append(Handle h, String stream, List<Published> events) {
+    static List<Retained> append(Handle h, String stream, List<Published> events) {
         Head head = h.createQuery("""
                         insert into realtime_streams (stream, epoch, last_offset) values (:stream, :epoch, :count)
                         on conflict (stream) do update set last_offset = realtime_streams.last_offset + :count
@@ -54,6 +55,7 @@ public final class RealtimeStore {
         long offset = head.lastOffset() - events.size();
         PreparedBatch batch = h.prepareBatch(
                 "insert into realtime_events (stream, seq, payload) values (:stream, :seq, :payload)");
+        List<Retained> appended = new ArrayList<>(events.size());
         for (Published event : events) {
             offset++;
             Map<String, Object> frame = new LinkedHashMap<>();
@@ -63,10 +65,13 @@ public final class RealtimeStore {
             frame.put("epoch", head.epoch());
             frame.put("event", event.event());
             frame.putAll(event.fields());
-            batch.bind("stream", stream).bind("seq", offset).bind("payload", Json.string(frame)).add();
+            String payload = Json.string(frame);
+            batch.bind("stream", stream).bind("seq", offset).bind("payload", payload).add();
+            appended.add(new Retained(offset, payload));
         }
         batch.execute();
         notify(h, "c:" + stream + ":" + head.lastOffset());
+        return appended;
     }
 
     /** The stream's head, creating the stream (and its epoch) when nothing was ever published on it. */
