@@ -57,10 +57,8 @@ final class Exchanges {
             try {
                 if (cold(origin)) {
                     try {
-                        return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                        return exchange(request, origin);
                     } finally {
-                        // Even after a failure: later outages must not serialise every send behind one connect timeout.
-                        answered(origin);
                         connecting.remove(origin, lock);
                     }
                 }
@@ -68,9 +66,14 @@ final class Exchanges {
                 lock.unlock();
             }
         }
+        return exchange(request, origin);
+    }
+
+    private HttpResponse<byte[]> exchange(HttpRequest request, String origin) throws IOException, InterruptedException {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } finally {
+            // Even after a failure: later outages must not serialise every send behind one connect timeout.
             answered(origin);
         }
     }

@@ -18,14 +18,14 @@ import java.util.Map;
  * hub gets the frames directly, sparing its subscribers the round trip through the notice and a read.
  */
 public final class ChannelEvents implements EventListener {
-    private final RealtimeHub hub;
-
     private static final Map<String, String> EVENTS = Map.of(
             "chat.message.created", "message.created",
             "chat.message.updated", "message.updated",
             "chat.message.deleted", "message.deleted",
             "chat.reaction.created", "reaction.created",
             "chat.reaction.deleted", "reaction.deleted");
+
+    private final RealtimeHub hub;
 
     public ChannelEvents(RealtimeHub hub) {
         this.hub = hub;

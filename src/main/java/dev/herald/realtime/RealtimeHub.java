@@ -309,13 +309,7 @@ public final class RealtimeHub implements AutoCloseable {
                     return;
                 }
                 for (RealtimeStore.Retained r : store.after(s.name, s.cursor)) {
-                    for (ChannelSub sub : s.subs) {
-                        if (r.offset() > sub.offset) {
-                            sub.offset = r.offset();
-                            sub.conn.send(r.frame());
-                        }
-                    }
-                    s.cursor = r.offset();
+                    sendNext(s, r);
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Could not read stream " + s.name, e);
@@ -347,13 +341,7 @@ public final class RealtimeHub implements AutoCloseable {
                 if (s.retired || r.offset() != s.cursor + 1) {
                     break;
                 }
-                for (ChannelSub sub : s.subs) {
-                    if (r.offset() > sub.offset) {
-                        sub.offset = r.offset();
-                        sub.conn.send(r.frame());
-                    }
-                }
-                s.cursor = r.offset();
+                sendNext(s, r);
             }
         } finally {
             s.lock.unlock();
@@ -361,6 +349,17 @@ public final class RealtimeHub implements AutoCloseable {
         if (s.dirty) {
             pump(s); // a notice came while we held the lock
         }
+    }
+
+    /** Sends the stream's next frame to the subscribers that do not have it yet; call holding the stream's lock. */
+    private static void sendNext(ChannelStream s, RealtimeStore.Retained r) {
+        for (ChannelSub sub : s.subs) {
+            if (r.offset() > sub.offset) {
+                sub.offset = r.offset();
+                sub.conn.send(r.frame());
+            }
+        }
+        s.cursor = r.offset();
     }
 
     void typing(Connection c, String stream) {
