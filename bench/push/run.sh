@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The push benchmark: builds Herald, fetches Helidon's HTTP/2 server for the fake providers into bench/push/lib,
-# then runs bench/push/PushBench.java, which starts Herald in its JVM and the fake APNs, FCM and Web Push services
-# in a second JVM (the same source file, argument "fakes"). Prints a markdown table and writes it, with the run's
+# The push benchmark: builds Herald, fetches Netty for the fake providers into bench/push/lib, then runs
+# bench/push/PushBench.java, which starts Herald in its JVM and the fake APNs, FCM and Web Push services
+# (bench/push/FakeProviders.java) in a second JVM. Prints a markdown table and writes it, with the run's
 # context, to bench/results/push.md.
 #
 #   bench/push/run.sh
@@ -28,15 +28,15 @@ bench_use_jdk bench/push
 revision="$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 bench_build bench/push
 
-# helidon-webserver-http2 is only a test dependency of Herald (not in target/libs): the fakes need it for HTTP/2 over TLS.
-# Herald's own JVM does not get it, so Herald's server runs as it does in production.
-helidon="$(sed -n 's:.*<helidon.version>\(.*\)</helidon.version>.*:\1:p' pom.xml | head -n 1)"
+# The fake providers (bench/push/FakeProviders.java) run in their own JVM on Netty's HTTP/2 codec, which Herald does not
+# use: its jars are fetched into bench/push/lib for the fakes alone.
+netty="4.2.18.Final"
 lib="bench/push/lib"
-for artifact in io.helidon.webserver:helidon-webserver-http2 io.helidon.http:helidon-http-http2; do
-    jar="$lib/${artifact#*:}-$helidon.jar"
+for module in common buffer resolver transport transport-native-unix-common codec-base codec-compression codec-http codec-http2 handler; do
+    jar="$lib/netty-$module-$netty.jar"
     if [ ! -f "$jar" ]; then
-        echo "bench/push: fetching $artifact:$helidon into $lib" >&2
-        mvn -q -B dependency:copy "-Dartifact=$artifact:$helidon" "-DoutputDirectory=$lib"
+        echo "bench/push: fetching io.netty:netty-$module:$netty into $lib" >&2
+        mvn -q -B dependency:copy "-Dartifact=io.netty:netty-$module:$netty" "-DoutputDirectory=$lib"
     fi
 done
 
@@ -45,6 +45,5 @@ java_cmd='java -Xmx4g -cp "target/herald.jar:target/libs/*" bench/push/PushBench
 # shellcheck disable=SC2086
 exec "$JAVA_HOME/bin/java" -Xmx4g "-XX:ErrorFile=${TMPDIR:-/tmp}/hs_err_pushbench_%p.log" ${BENCH_JAVA_OPTS:-} \
     "-Dbench.command=bench/push/run.sh" "-Dbench.java=$java_cmd" "-Dbench.revision=$revision" \
-    "-Dbench.source=bench/push/PushBench.java" \
-    "-Dbench.fakes.classpath=target/herald.jar:target/libs/*:$lib/helidon-webserver-http2-$helidon.jar:$lib/helidon-http-http2-$helidon.jar" \
+    "-Dbench.fakes.source=bench/push/FakeProviders.java" "-Dbench.fakes.classpath=$lib/*" "-Dbench.netty=$netty" \
     -cp "target/herald.jar:target/libs/*" bench/push/PushBench.java
