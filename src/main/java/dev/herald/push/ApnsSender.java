@@ -1,69 +1,95 @@
 package dev.herald.push;
 
-import javax.net.ssl.SSLContext;
+import com.eatthepath.pushy.apns.ApnsClient;
+import com.eatthepath.pushy.apns.ApnsClientBuilder;
+import com.eatthepath.pushy.apns.DeliveryPriority;
+import com.eatthepath.pushy.apns.PushNotificationResponse;
+import com.eatthepath.pushy.apns.PushType;
+import com.eatthepath.pushy.apns.auth.ApnsSigningKey;
+import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
+import com.eatthepath.pushy.apns.util.concurrent.PushNotificationFuture;
+import io.netty.channel.EventLoopGroup;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.security.NoSuchAlgorithmException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Apple Push Notification service over HTTP/2 with token (JWT) authentication. One HttpClient keeps
- * one multiplexed connection per APNs host; the provider token is signed once and reused for
- * {@link #TOKEN_REFRESH}, because Apple rejects tokens older than an hour and answers
- * TooManyProviderTokenUpdates to a provider that re-signs more often than every 20 minutes.
+ * Apple Push Notification service over HTTP/2 with token (JWT) authentication, through pushy: one
+ * multiplexed connection per APNs host on Netty, which costs a fraction of the CPU per push that the
+ * JDK's HttpClient does. pushy signs the provider token itself, once per connection and again every
+ * {@link #TOKEN_REFRESH} (Apple rejects tokens older than an hour and answers TooManyProviderTokenUpdates
+ * to a provider that re-signs more often than every 20 minutes), and replaces the connection when APNs
+ * answers ExpiredProviderToken. Only scheme, host and port of the production and sandbox URLs count:
+ * APNs' path is fixed.
  */
-public final class ApnsSender implements PushSender {
+public final class ApnsSender implements PushSender, AutoCloseable {
     public static final URI PRODUCTION = URI.create("https://api.push.apple.com");
     public static final URI SANDBOX = URI.create("https://api.sandbox.push.apple.com");
     static final Duration TOKEN_REFRESH = Duration.ofMinutes(50);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** pushy has no per-request timeout, and waits forever on an error answer without a body. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
-    private final ApnsCredentials credentials;
-    private final String production;
-    private final String sandbox;
-    private final Exchanges exchanges;
+    private final ApnsClient production;
+    private final ApnsClient sandbox;
     private final InstantSource clock;
-    private final Object tokenLock = new Object();
-    private volatile ProviderToken token;
+    private final Duration requestTimeout;
+    /** The payload of the last message sent: a job sends the same one to every device. */
+    private volatile Payload last;
 
-    private record ProviderToken(String jwt, Instant issuedAt) {
-        @Override
-        public String toString() {
-            return "ProviderToken[<redacted>, issuedAt=" + issuedAt + "]";
-        }
+    private record Payload(PushMessage message, String json) {
     }
 
-    /** Apple's production and sandbox hosts, trusted through the JDK's default trust store. */
-    public ApnsSender(ApnsCredentials credentials) {
-        this(credentials, PRODUCTION, SANDBOX, defaultSslContext());
+    /**
+     * {@code trusted}: the server certificates to trust, or null for the JDK's default roots;
+     * {@code loop}: the Netty event loops the connections run on, shared by every sender and not closed here.
+     */
+    public ApnsSender(ApnsCredentials credentials, URI production, URI sandbox, List<X509Certificate> trusted, EventLoopGroup loop) {
+        this(credentials, production, sandbox, trusted, loop, InstantSource.system(), REQUEST_TIMEOUT);
     }
 
-    /** {@code sslContext} decides which server certificates are trusted (tests pass one for their own). */
-    public ApnsSender(ApnsCredentials credentials, URI production, URI sandbox, SSLContext sslContext) {
-        this(credentials, production, sandbox, sslContext, InstantSource.system());
-    }
-
-    ApnsSender(ApnsCredentials credentials, URI production, URI sandbox, SSLContext sslContext, InstantSource clock) {
-        this.credentials = Objects.requireNonNull(credentials, "credentials");
-        this.production = base(production);
-        this.sandbox = base(sandbox);
+    ApnsSender(ApnsCredentials credentials, URI production, URI sandbox, List<X509Certificate> trusted, EventLoopGroup loop,
+               InstantSource clock, Duration requestTimeout) {
+        Objects.requireNonNull(credentials, "credentials");
         this.clock = clock;
-        this.exchanges = new Exchanges(HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_2)
-                .sslContext(sslContext)
-                // Responses complete on virtual threads, not handed to a pool of platform threads: -20 % CPU per push.
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .connectTimeout(CONNECT_TIMEOUT)
-                .build());
+        this.requestTimeout = requestTimeout;
+        ApnsSigningKey key;
+        try {
+            key = new ApnsSigningKey(credentials.keyId(), credentials.teamId(), credentials.privateKey());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("The APNs key cannot sign ES256 tokens: " + e.getMessage(), e);
+        }
+        this.production = client(production, key, trusted, loop);
+        this.sandbox = client(sandbox, key, trusted, loop);
+    }
+
+    private static ApnsClient client(URI server, ApnsSigningKey key, List<X509Certificate> trusted, EventLoopGroup loop) {
+        ApnsClientBuilder builder = new ApnsClientBuilder()
+                .setApnsServer(server.getHost(), server.getPort() == -1 ? 443 : server.getPort())
+                .setSigningKey(key)
+                .setTokenExpiration(TOKEN_REFRESH)
+                .setConnectionTimeout(CONNECT_TIMEOUT)
+                .setEventLoopGroup(loop);
+        if (trusted != null) {
+            builder.setTrustedServerCertificateChain(trusted.toArray(X509Certificate[]::new));
+        }
+        try {
+            return builder.build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("Could not set up TLS for APNs: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -75,29 +101,44 @@ public final class ApnsSender implements PushSender {
             return new PushOutcome.Gone("BadDeviceToken: an APNs device token is hexadecimal");
         }
         Instant now = clock.instant();
-        String jwt = providerToken(now);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create((apns.sandbox() ? sandbox : production) + "/3/device/" + apns.token()))
-                .timeout(REQUEST_TIMEOUT)
-                .header("authorization", "bearer " + jwt)
-                .header("apns-topic", apns.bundleId())
-                .header("apns-push-type", "alert")
-                .header("apns-priority", message.important() ? "10" : "5")
-                // 0 tells APNs to try once and not store the push.
-                .header("apns-expiration", message.ttl().isZero() ? "0" : Long.toString(now.getEpochSecond() + message.ttl().toSeconds()))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(payload(message)));
-        if (message.topic() != null) {
-            request.header("apns-collapse-id", Topics.apnsCollapseId(message.topic()));
+        // A zero ttl is sent as apns-expiration 0: APNs tries once and does not store the push.
+        Instant expiration = message.ttl().isZero() ? null : Instant.ofEpochSecond(now.getEpochSecond() + message.ttl().toSeconds());
+        SimpleApnsPushNotification notification = new SimpleApnsPushNotification(apns.token(), apns.bundleId(), payloadOf(message),
+                expiration, message.important() ? DeliveryPriority.IMMEDIATE : DeliveryPriority.CONSERVE_POWER, PushType.ALERT,
+                message.topic() == null ? null : Topics.apnsCollapseId(message.topic()));
+        PushNotificationFuture<SimpleApnsPushNotification, PushNotificationResponse<SimpleApnsPushNotification>> answer =
+                (apns.sandbox() ? sandbox : production).sendNotification(notification);
+        try {
+            return outcome(answer.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            return Responses.networkError(cause instanceof IOException io ? io : new IOException(cause.toString(), cause));
+        } catch (TimeoutException e) {
+            answer.cancel(false);
+            return Responses.networkError(new IOException("no answer from APNs within " + requestTimeout.toSeconds() + " s"));
+        } catch (InterruptedException e) {
+            answer.cancel(false);
+            return Responses.interrupted();
         }
-        return exchanges.push(request.build(), response -> outcome(response, jwt));
+    }
+
+    private String payloadOf(PushMessage message) {
+        Payload cached = last;
+        if (cached != null && cached.message() == message) {
+            return cached.json();
+        }
+        Payload fresh = new Payload(message, new String(payload(message), StandardCharsets.UTF_8));
+        last = fresh;
+        return fresh.json();
     }
 
     /** Maps the answer as Apple's "Handling error responses from APNs" describes it. */
-    private PushOutcome outcome(HttpResponse<byte[]> response, String jwt) {
-        int status = response.statusCode();
-        if (status == 200) {
-            return new PushOutcome.Sent(status, response.headers().firstValue("apns-id").orElse(null));
+    static PushOutcome outcome(PushNotificationResponse<?> response) {
+        int status = response.getStatusCode();
+        if (response.isAccepted()) {
+            return new PushOutcome.Sent(status, response.getApnsId() == null ? null : response.getApnsId().toString());
         }
-        String code = Json.read(response.body()).path("reason").asText("");
+        String code = response.getRejectionReason().orElse("");
         String reason = code.isEmpty() ? "HTTP " + status : status + " " + code;
         return switch (status) {
             // Unregistered or ExpiredToken: the app is gone from the device, or the token was replaced.
@@ -105,52 +146,14 @@ public final class ApnsSender implements PushSender {
             // We chose the environment from the device record, so a bad token is bad for good.
             case 400 -> code.equals("BadDeviceToken") || code.equals("DeviceTokenNotForTopic")
                     ? new PushOutcome.Gone(reason) : new PushOutcome.Failed(reason);
-            case 403 -> {
-                if (code.equals("ExpiredProviderToken") || code.equals("InvalidProviderToken")) {
-                    discardToken(jwt);
-                    yield new PushOutcome.Retry(null, reason);
-                }
-                yield new PushOutcome.Failed(reason);
-            }
-            case 429 -> Responses.retry(response, clock.instant(), reason);
-            default -> status >= 500 ? Responses.retry(response, clock.instant(), reason) : new PushOutcome.Failed(reason);
+            // pushy drops an expired token with its connection, so the next attempt signs a new one; an invalid one
+            // is retried too, because new credentials (which rebuild the sender) fix it.
+            case 403 -> code.equals("ExpiredProviderToken") || code.equals("InvalidProviderToken")
+                    ? new PushOutcome.Retry(null, reason) : new PushOutcome.Failed(reason);
+            // APNs sends no Retry-After: the retry schedule decides.
+            case 429 -> new PushOutcome.Retry(null, reason);
+            default -> status >= 500 ? new PushOutcome.Retry(null, reason) : new PushOutcome.Failed(reason);
         };
-    }
-
-    private String providerToken(Instant now) {
-        ProviderToken current = token;
-        if (current != null && fresh(current, now)) {
-            return current.jwt();
-        }
-        // One signer at a time, so a burst of sends at expiry produces one new token, not many.
-        synchronized (tokenLock) {
-            current = token;
-            if (current == null || !fresh(current, now)) {
-                Map<String, Object> header = new LinkedHashMap<>();
-                header.put("alg", "ES256");
-                header.put("kid", credentials.keyId());
-                Map<String, Object> claims = new LinkedHashMap<>();
-                claims.put("iss", credentials.teamId());
-                claims.put("iat", now.getEpochSecond());
-                current = new ProviderToken(Jwt.es256(header, claims, credentials.privateKey()), now);
-                token = current;
-            }
-            return current.jwt();
-        }
-    }
-
-    private static boolean fresh(ProviderToken token, Instant now) {
-        return now.isBefore(token.issuedAt().plus(TOKEN_REFRESH));
-    }
-
-    /** Only the rejected token is dropped: concurrent 403s for it must not throw away its replacement. */
-    private void discardToken(String rejected) {
-        synchronized (tokenLock) {
-            ProviderToken current = token;
-            if (current != null && current.jwt().equals(rejected)) {
-                token = null;
-            }
-        }
     }
 
     static byte[] payload(PushMessage message) {
@@ -187,16 +190,9 @@ public final class ApnsSender implements PushSender {
         return true;
     }
 
-    private static String base(URI uri) {
-        String text = uri.toString();
-        return text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
-    }
-
-    private static SSLContext defaultSslContext() {
-        try {
-            return SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no default TLS context", e);
-        }
+    @Override
+    public void close() {
+        production.close();
+        sandbox.close();
     }
 }

@@ -298,5 +298,6 @@ public final class Pusher implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        senders.close();
     }
 }

@@ -2,6 +2,9 @@ package dev.herald.push;
 
 import dev.herald.Config;
 import dev.herald.web.Json;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -13,7 +16,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +30,7 @@ import java.util.concurrent.Executors;
  * instance's. Built once and reused (each holds its HTTP/2 connection and token caches); rebuilt
  * when credentials change, here or (seen through {@link PushStore#credentialsVersion}) on another node.
  */
-final class Senders {
+final class Senders implements AutoCloseable {
     /** Where each platform's pushes go. */
     enum Provider {
         APNS("apns"), FCM("fcm"), VAPID("vapid");
@@ -50,8 +56,11 @@ final class Senders {
     private final PushStore store;
     private final Config.Push config;
     private final Vapid vapid;
-    private final SSLContext tls;
+    /** The certificates to trust, or null for the JDK's default roots. */
+    private final List<X509Certificate> trusted;
     private final HttpClient http;
+    /** APNs connections (pushy, on Netty): one event loop thread is plenty for a few multiplexed connections. */
+    private final EventLoopGroup apnsLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("apns", true));
     private final Map<Key, Optional<PushSender>> built = new ConcurrentHashMap<>();
     private volatile String version = "";
 
@@ -59,8 +68,8 @@ final class Senders {
         this.store = store;
         this.config = config;
         this.vapid = vapid;
-        this.tls = sslContext(config);
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(tls)
+        this.trusted = trustedCertificates(config);
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(sslContext(trusted))
                 // Responses complete on virtual threads, not handed to a pool of platform threads: -20 % CPU per push.
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
@@ -71,7 +80,9 @@ final class Senders {
         String now = store.credentialsVersion();
         if (!now.equals(version)) {
             version = now;
+            List<Optional<PushSender>> old = new ArrayList<>(built.values());
             built.clear();
+            old.forEach(Senders::close);
         }
     }
 
@@ -97,34 +108,46 @@ final class Senders {
         return store.findCredentials(key.appId(), key.provider().wire).map(row -> switch (key.provider()) {
             case APNS -> new ApnsSender(ApnsCredentials.parse((String) row.config().get("private_key"),
                     (String) row.config().get("key_id"), (String) row.config().get("team_id")),
-                    config.apnsUrl(), config.apnsSandboxUrl(), tls);
+                    config.apnsUrl(), config.apnsSandboxUrl(), trusted, apnsLoop);
             case FCM -> new FcmSender(FcmCredentials.parse(Json.string(row.config().get("service_account"))), config.fcmUrl(), http);
             case VAPID -> throw new IllegalStateException("handled above");
         });
     }
 
-    /** The JDK's trusted roots, plus the operator's extra certificates (HERALD_PUSH_TRUST_PEM), if any. */
-    private static SSLContext sslContext(Config.Push config) {
+    /** The JDK's trusted roots plus the operator's extra certificates (HERALD_PUSH_TRUST_PEM); null when there are none. */
+    private static List<X509Certificate> trustedCertificates(Config.Push config) {
+        if (config.trustPem() == null) {
+            return null;
+        }
         try {
-            if (config.trustPem() == null) {
+            List<X509Certificate> trusted = new ArrayList<>();
+            try (InputStream in = Files.newInputStream(config.trustPem())) {
+                for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trusted.add((X509Certificate) cert);
+                }
+            }
+            TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            defaults.init((KeyStore) null);
+            for (var manager : defaults.getTrustManagers()) {
+                if (manager instanceof javax.net.ssl.X509TrustManager x509) {
+                    trusted.addAll(List.of(x509.getAcceptedIssuers()));
+                }
+            }
+            return List.copyOf(trusted);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("Could not load HERALD_PUSH_TRUST_PEM " + config.trustPem() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SSLContext sslContext(List<X509Certificate> trusted) {
+        try {
+            if (trusted == null) {
                 return SSLContext.getDefault();
             }
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
-            TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            defaults.init((KeyStore) null);
-            int n = 0;
-            try (InputStream in = Files.newInputStream(config.trustPem())) {
-                for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    trust.setCertificateEntry("extra-" + n++, cert);
-                }
-            }
-            for (var manager : defaults.getTrustManagers()) {
-                if (manager instanceof javax.net.ssl.X509TrustManager x509) {
-                    for (var cert : x509.getAcceptedIssuers()) {
-                        trust.setCertificateEntry("default-" + n++, cert);
-                    }
-                }
+            for (int i = 0; i < trusted.size(); i++) {
+                trust.setCertificateEntry("trusted-" + i, trusted.get(i));
             }
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             factory.init(trust);
@@ -132,7 +155,21 @@ final class Senders {
             context.init(null, factory.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("Could not load HERALD_PUSH_TRUST_PEM " + config.trustPem() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Could not set up TLS for the push providers: " + e.getMessage(), e);
         }
+    }
+
+    /** Only APNs senders hold connections of their own; the others share {@link #http}. */
+    private static void close(Optional<PushSender> sender) {
+        if (sender.isPresent() && sender.get() instanceof ApnsSender apns) {
+            apns.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        built.values().forEach(Senders::close);
+        built.clear();
+        apnsLoop.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
