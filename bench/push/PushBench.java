@@ -750,7 +750,7 @@ public final class PushBench {
      */
     private Job[] measureIdleReconnect() throws Exception {
         Job warm = push("1d warm", "small", null, false, true);
-        log("1d: " + IDLE_SECONDS + " s without pushes (the JDK HttpClient closes an HTTP/2 connection idle for 30 s)");
+        log("1d: " + IDLE_SECONDS + " s without pushes (the JDK HttpClient, used for FCM, closes an HTTP/2 connection idle for 30 s)");
         Thread.sleep(IDLE_SECONDS * 1000L);
         Job cold = push("1d after " + IDLE_SECONDS + " s idle", "small", null, false, false);
         return new Job[] {warm, cold};
@@ -848,7 +848,7 @@ public final class PushBench {
 
         /**
          * Waits (polling the pusher's stack every millisecond) until the pusher starts waiting for a batch — not in
-         * {@code Pusher.sendAll}, then in it — and then {@link #IN_BATCH_MILLIS} more, so every sample is taken at the
+         * {@code Pusher.awaitAll}, then in it — and then {@link #IN_BATCH_MILLIS} more, so every sample is taken at the
          * same point of a batch, with its requests in flight. False if that did not happen within a second.
          */
         private boolean batchJustStarted() throws InterruptedException {
@@ -858,7 +858,7 @@ public final class PushBench {
             while (on && System.nanoTime() < deadline) {
                 ThreadInfo info = mx.getThreadInfo(pusher.threadId(), 16);
                 boolean inBatch = info != null && Arrays.stream(info.getStackTrace())
-                        .anyMatch(f -> f.getClassName().equals("dev.herald.push.Pusher") && f.getMethodName().equals("sendAll"));
+                        .anyMatch(f -> f.getClassName().equals("dev.herald.push.Pusher") && f.getMethodName().equals("awaitAll"));
                 if (!inBatch) {
                     outside = true;
                 } else if (outside) {
@@ -924,9 +924,9 @@ public final class PushBench {
     // ------------------------------------------------------------------ the pusher's critical path
 
     /**
-     * Samples the stack of Herald's "pusher" thread every 5 ms while a job runs. The pusher does a job's work in sequence
-     * (read a batch from the cursor, send it and wait for every answer, record it), so where its time goes is where the
-     * job's time goes. A sample is named by the innermost frame in Herald's code, marked when the PostgreSQL driver is
+     * Samples the stack of Herald's "pusher" thread every 5 ms while a job runs. The pusher drives a job's work (read a
+     * batch from the cursor, start its sends, wait for the previous batch's answers and record them), so where its time
+     * goes is where the job's time goes. A sample is named by the innermost frame in Herald's code, marked when the PostgreSQL driver is
      * above it (waiting for or reading from the database).
      */
     static final class StackSampler {
@@ -1096,7 +1096,7 @@ public final class PushBench {
             if (stack.isEmpty()) {
                 return name.isEmpty() ? "(no stack: a virtual thread started but not yet run by a carrier thread, or just ended)" : null;
             }
-            if (stack.stream().noneMatch(f -> f.contains("dev.herald.push.Pusher.lambda$sendAll"))) {
+            if (stack.stream().noneMatch(f -> f.contains("dev.herald.push.Pusher.lambda$startPushes"))) {
                 return null;
             }
             String top = null;
@@ -1253,9 +1253,9 @@ public final class PushBench {
         }
         diagnosis.append("### Timeline\n\n").append(timeline).append('\n');
         diagnosis.append("### Where the pusher's time went\n\n")
-                .append("Stack samples of Herald's `pusher` thread every 5 ms from the POST to the last push recorded. The pusher runs a job in ")
-                .append("sequence — read 500 devices from the cursor, start one virtual thread per device and join them all, ")
-                .append("record the batch in one transaction, repeat — so its time is the job's time.\n\n");
+                .append("Stack samples of Herald's `pusher` thread every 5 ms from the POST to the last push recorded. The pusher drives a job ")
+                .append("— read 500 devices from the cursor, start one virtual thread per device, then join the previous batch's threads and ")
+                .append("record that batch in one transaction, repeat (two batches overlap) — so its time is the job's time.\n\n");
         for (Job j : all) {
             diagnosis.append("**").append(j.label).append("** (").append(mix(j)).append("):\n\n").append(j.stacks.table(j.wallNanos));
         }
@@ -1264,7 +1264,7 @@ public final class PushBench {
                 .append(PusherSql.table(first.sql, first.wallNanos));
         if (THREAD_DUMPS) {
             diagnosis.append("### Where the batches' virtual threads were\n\n")
-                    .append("While the pusher waits in `Pusher.sendAll`, its 500 virtual threads (one per device) build, encrypt and send the ")
+                    .append("While the pusher waits in `Pusher.awaitAll`, its 500 virtual threads (one per device) build, encrypt and send the ")
                     .append("requests and wait for the answers. From full thread dumps during each job (`-Dbench.threadDumps=true`):\n\n");
             for (Job j : all) {
                 diagnosis.append("**").append(j.label).append("**:\n\n").append(j.virtualThreads.table());
@@ -1274,7 +1274,8 @@ public final class PushBench {
                 .append("CPU by thread over the job (from /proc/self/task; names as the kernel keeps them, 15 characters, digits as N). ")
                 .append("`ForkJoinPool-N-` are the virtual threads' carriers (the pusher's per-device senders: request building, payload JSON, ")
                 .append("Web Push encryption; and Herald's HTTP handlers); `HttpClient-N-Se` is a JDK HttpClient's selector thread (TLS and HTTP/2 ")
-                .append("framing for every request on its connection); `HttpClient-N-Wo` its worker pool (response handling); `GC Thread#N`, `GN Conc#N`, ")
+                .append("framing for every request on its connection: FCM and Web Push); `HttpClient-N-Wo` its worker pool (response handling); ")
+                .append("`apns-N-N` the Netty event loop of pushy's APNs connections (TLS and HTTP/2 framing); `GC Thread#N`, `GN Conc#N`, ")
                 .append("`VM Thread` the garbage collector and safepoints; `CN CompilerThre` the JIT.\n\n");
         for (Job j : all) {
             diagnosis.append("**").append(j.label).append("**:\n\n").append(JvmThreads.table(j.threads0, j.threads1, j.sent));
@@ -1316,13 +1317,14 @@ public final class PushBench {
         best.threads1.forEach((k, v) -> threads.put(k, v - best.threads0.getOrDefault(k, 0L)));
         summary.add(String.format(Locale.ROOT, "Of the JVM's CPU per push in that run: %.0f µs on the virtual threads' carriers (building each request and "
                         + "its JSON, the HTTP client's send path, Herald's API), %.0f µs in the JDK HttpClients' worker pools (their default executor, "
-                        + "completing each response), %.0f µs on their selector threads (TLS, HTTP/2 frames), %.0f µs in GC threads, %.0f µs on the pusher "
-                        + "thread (cursor rows, recording).", micros(threads, "ForkJoinPool", n), micros(threads, "HttpClient-N-Wo", n),
-                micros(threads, "HttpClient-N-Se", n), micros(threads, "GC Thread", n) + micros(threads, "GN Conc", n) + micros(threads, "GN Refine", n),
+                        + "completing each response), %.0f µs on their selector threads (TLS, HTTP/2 frames: FCM), %.0f µs on pushy's event loop "
+                        + "(TLS, HTTP/2 frames: APNs), %.0f µs in GC threads, %.0f µs on the pusher thread (cursor rows, recording).",
+                micros(threads, "ForkJoinPool", n), micros(threads, "HttpClient-N-Wo", n), micros(threads, "HttpClient-N-Se", n),
+                micros(threads, "apns-N-N", n), micros(threads, "GC Thread", n) + micros(threads, "GN Conc", n) + micros(threads, "GN Refine", n),
                 micros(threads, "pusher", n)));
-        long[] waitShare = best.stacks.shares("sendAll", "PostgreSQL driver");
-        summary.add(String.format(Locale.ROOT, "The pusher works through a job one batch of 500 at a time: in that run %.0f %% of its samples were in "
-                        + "`Pusher.sendAll` (the batch's requests under way) and %.0f %% in the PostgreSQL driver (reading the device cursor, recording "
+        long[] waitShare = best.stacks.shares("awaitAll", "PostgreSQL driver");
+        summary.add(String.format(Locale.ROOT, "The pusher works through a job in batches of 500, up to three under way at a time: in that run %.0f %% of its samples were in "
+                        + "`Pusher.awaitAll` (waiting for a batch's answers while the next one's requests go out too) and %.0f %% in the PostgreSQL driver (reading the device cursor, recording "
                         + "batches); a batch took %s on average. %s",
                 100.0 * waitShare[0] / Math.max(1, waitShare[2]), 100.0 * waitShare[1] / Math.max(1, waitShare[2]),
                 fmtMs(best.jobMs / Math.max(1, (best.devices + 499) / 500)),
@@ -1337,7 +1339,8 @@ public final class PushBench {
                 webJvm, micros(webThreads, "ForkJoinPool", Math.max(1, web.sent)), jvm, cores * 1e6 / webJvm, cores));
         long[] cold = idle[1].fakesDelta();
         summary.add(String.format(Locale.ROOT, "1d: the 1,000-device job took %s right after other pushes and %s after %d s without any; meanwhile the "
-                        + "JDK HttpClient had closed its idle HTTP/2 connections, and the fakes then accepted %d new TLS connections to APNs and %d to FCM "
+                        + "JDK HttpClient (FCM) had closed its idle HTTP/2 connection (pushy keeps the APNs one open with pings), and the fakes then "
+                        + "accepted %d new TLS connections to APNs and %d to FCM "
                         + "for that one job%s.", millis(idle[0].wallNanos), millis(idle[1].wallNanos), IDLE_SECONDS, cold[5], cold[6],
                 cold[5] + cold[6] > 2 ? " (one per provider would do: the requests of a batch that start before a connection is up each open their own)" : ""));
     }
@@ -1493,7 +1496,7 @@ public final class PushBench {
                 .append("- **2. Heap.** The *small* (").append(fmt(SMALL)).append(" devices) and *big* (").append(fmt(BIG))
                 .append(" devices) jobs — the same kind of job, same platforms — while a sampler thread in Herald's JVM, from just before the POST ")
                 .append("until the last push is recorded, watches the pusher thread's stack (every millisecond) and, ").append(HeapSampler.IN_BATCH_MILLIS)
-                .append(" ms after the pusher starts waiting for a batch (enters `Pusher.sendAll`: 500 requests being built, sent and answered), ")
+                .append(" ms after the pusher starts waiting for a batch (enters `Pusher.awaitAll`: 500 requests being built, sent and answered), ")
                 .append("forces a full GC (`System.gc()`; G1 collects and compacts the whole heap), then waits ").append(GC_GAP_MILLIS)
                 .append(" ms and watches for the next batch to start. Each sample is the heap in use right after that collection, as the ")
                 .append("collector's `GcInfo` reports it (live data only: nothing allocated after the GC). Sampling at the same point of a batch ")

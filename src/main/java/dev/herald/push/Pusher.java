@@ -12,7 +12,9 @@ import org.jdbi.v3.core.result.ResultIterator;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,12 +31,16 @@ import java.util.logging.Logger;
  * the notification reached in id order, straight from a database cursor, {@link #BATCH} at a time
  * (memory stays flat however large the audience), sends each batch concurrently, and records the
  * batch's outcome and how far it got in one transaction; a node that stops mid-way leaves the rest
- * to whoever takes the job next. Answers: gone tokens are deleted, retryable ones retried with
+ * to whoever takes the job next. Batches overlap: up to {@link #OVERLAP} more are read and their
+ * pushes started before the oldest one under way is waited for and recorded, so sends go on during
+ * the database round trips; batches are still recorded in order. Answers: gone tokens are deleted, retryable ones retried with
  * backoff (honouring Retry-After) up to {@link #MAX_ATTEMPTS} times, permanent failures recorded.
  */
 public final class Pusher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Pusher.class.getName());
     static final int BATCH = 500;
+    /** Batches started before the oldest one under way is waited for and recorded. */
+    static final int OVERLAP = 2;
     static final int LEASE_SECONDS = 60;
     static final int MAX_ATTEMPTS = 8;
     static final Duration TTL = Duration.ofDays(1);
@@ -109,16 +115,22 @@ public final class Pusher implements AutoCloseable {
         try (Handle h = store.jdbi().open()) {
             h.begin(); // a cursor streams only inside a transaction
             try (ResultIterator<PushStore.Recipient> devices = store.recipients(h, n, job.afterDevice(), BATCH)) {
-                List<PushStore.Recipient> batch = new ArrayList<>(BATCH);
-                while (devices.hasNext()) {
-                    batch.add(devices.next());
-                    if (batch.size() == BATCH || !devices.hasNext()) {
-                        sendBatch(n, message, batch);
-                        batch.clear();
-                        if (stopping) {
-                            return; // the lease runs out and the job resumes from the last batch recorded
-                        }
+                Deque<Batch> underWay = new ArrayDeque<>();
+                while (devices.hasNext() && !stopping) {
+                    List<PushStore.Recipient> recipients = new ArrayList<>(BATCH);
+                    while (recipients.size() < BATCH && devices.hasNext()) {
+                        recipients.add(devices.next());
                     }
+                    underWay.add(startBatch(recipients, message));
+                    if (underWay.size() > OVERLAP) {
+                        record(n, underWay.remove());
+                    }
+                }
+                while (!underWay.isEmpty()) {
+                    record(n, underWay.remove());
+                }
+                if (stopping) {
+                    return; // the lease runs out and the job resumes from the last batch recorded
                 }
             } finally {
                 h.rollback();
@@ -127,20 +139,34 @@ public final class Pusher implements AutoCloseable {
         store.finishJob(n.seq());
     }
 
-    /** Sends a batch concurrently and records what came of it, with the last device as the job's new position. */
-    private void sendBatch(PushStore.Pushed n, PushMessage message, List<PushStore.Recipient> batch) {
-        Map<String, int[]> tally = new LinkedHashMap<>(); // platform → sent, failed, removed, skipped
-        List<PushStore.DeviceRow> allowed = new ArrayList<>(batch.size());
-        for (PushStore.Recipient r : batch) {
+    /** A batch of a job: its recipients, and the pushes to those allowed one, under way. */
+    private record Batch(List<PushStore.Recipient> recipients, Sending sending) {
+    }
+
+    /** Starts the pushes of a batch to the recipients whose preferences allow them. */
+    private Batch startBatch(List<PushStore.Recipient> recipients, PushMessage message) {
+        List<PushStore.DeviceRow> allowed = new ArrayList<>(recipients.size());
+        for (PushStore.Recipient r : recipients) {
             if (r.allowed()) {
                 allowed.add(r.device());
-            } else {
+            }
+        }
+        return new Batch(recipients, startPushes(allowed, message));
+    }
+
+    /** Waits for a batch's pushes and records what came of them, with its last device as the job's new position. */
+    private void record(PushStore.Pushed n, Batch batch) {
+        Map<String, int[]> tally = new LinkedHashMap<>(); // platform → sent, failed, removed, skipped
+        for (PushStore.Recipient r : batch.recipients()) {
+            if (!r.allowed()) {
                 tally.computeIfAbsent(r.device().platform(), p -> new int[4])[3]++;
             }
         }
-        Outcomes outcomes = sendAll(allowed, message, Map.of());
+        Outcomes outcomes = awaitAll(batch.sending(), Map.of());
         outcomes.addTo(tally);
-        store.record(n.seq(), tallies(tally), outcomes.misses, outcomes.gone, List.of(), batch.getLast().device().id(), batch.size(), LEASE_SECONDS);
+        List<PushStore.Recipient> recipients = batch.recipients();
+        store.record(n.seq(), tallies(tally), outcomes.misses, outcomes.gone, List.of(), recipients.getLast().device().id(),
+                recipients.size(), LEASE_SECONDS);
     }
 
     /** Due retries, sent and recorded; returns how many were due. */
@@ -158,7 +184,7 @@ public final class Pusher implements AutoCloseable {
             }
             Map<String, Integer> attempts = new HashMap<>();
             retries.forEach(r -> attempts.put(r.device().id(), r.attempts()));
-            Outcomes outcomes = sendAll(retries.stream().map(PushStore.DueRetry::device).toList(), message(n.get()), attempts);
+            Outcomes outcomes = awaitAll(startPushes(retries.stream().map(PushStore.DueRetry::device).toList(), message(n.get())), attempts);
             Map<String, int[]> tally = new LinkedHashMap<>();
             outcomes.addTo(tally);
             store.record(seq, tallies(tally), outcomes.misses, outcomes.gone, outcomes.delivered, null, 0, LEASE_SECONDS);
@@ -167,15 +193,23 @@ public final class Pusher implements AutoCloseable {
         return due.size();
     }
 
-    /** One virtual thread per device (a batch is bounded), each waiting on its provider's answer. */
-    private Outcomes sendAll(List<PushStore.DeviceRow> devices, PushMessage message, Map<String, Integer> attemptsSoFar) {
+    /** Pushes under way: one virtual thread per device (a batch is bounded), each waiting on its provider's answer. */
+    private record Sending(List<PushStore.DeviceRow> devices, Thread[] threads, PushOutcome[] answers) {
+    }
+
+    private Sending startPushes(List<PushStore.DeviceRow> devices, PushMessage message) {
         PushOutcome[] answers = new PushOutcome[devices.size()];
         Thread[] threads = new Thread[devices.size()];
         for (int i = 0; i < threads.length; i++) {
             int index = i;
             threads[i] = Thread.ofVirtual().start(() -> answers[index] = sendOne(devices.get(index), message));
         }
-        for (Thread t : threads) {
+        return new Sending(devices, threads, answers);
+    }
+
+    /** Waits until every push under way has its answer (an interrupted wait counts the rest as retries). */
+    private Outcomes awaitAll(Sending sending, Map<String, Integer> attemptsSoFar) {
+        for (Thread t : sending.threads()) {
             try {
                 t.join();
             } catch (InterruptedException e) {
@@ -184,8 +218,9 @@ public final class Pusher implements AutoCloseable {
             }
         }
         Outcomes out = new Outcomes();
+        PushOutcome[] answers = sending.answers();
         for (int i = 0; i < answers.length; i++) {
-            PushStore.DeviceRow device = devices.get(i);
+            PushStore.DeviceRow device = sending.devices().get(i);
             int attempts = attemptsSoFar.getOrDefault(device.id(), 0) + 1;
             PushOutcome answer = answers[i] == null ? new PushOutcome.Retry(null, "interrupted") : answers[i];
             out.add(device, attempts, answer);

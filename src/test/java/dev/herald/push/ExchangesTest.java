@@ -39,6 +39,24 @@ class ExchangesTest {
         }
     }
 
+    @Test
+    void noMoreRequestsAreInFlightThanAProviderAllowsOnAConnection() throws Exception {
+        // Each answer takes a while, so a burst of 40 would have them all in flight at once.
+        try (FakeServer provider = FakeServer.https(request -> {
+            Thread.sleep(100);
+            return Answer.of(200);
+        }, 10)) {
+            // 8 of 10: the margin Exchanges.MAX_STREAMS keeps below 100 (Helidon counts a stream a little longer than the client).
+            Exchanges exchanges = new Exchanges(HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                    .sslContext(TestTls.get().clientContext()).build(), 8);
+            HttpRequest request = HttpRequest.newBuilder(provider.uri("/push")).POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+
+            Set<String> connections = burst(exchanges, request, provider);
+
+            assertEquals(1, connections.size(), "the requests beyond the limit waited for a stream, on the same connection");
+        }
+    }
+
     /** Sends 40 pushes at once; returns the connections the provider saw them on. */
     private static Set<String> burst(Exchanges exchanges, HttpRequest request, FakeServer provider) throws Exception {
         provider.reset();

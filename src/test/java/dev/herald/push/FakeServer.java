@@ -5,6 +5,7 @@ import io.helidon.http.encoding.ContentEncoder;
 import io.helidon.http.encoding.ContentEncoding;
 import io.helidon.http.encoding.ContentEncodingContext;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http2.Http2Config;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -100,9 +101,10 @@ final class FakeServer implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
-    private FakeServer(boolean tls, Handler handler) {
+    private FakeServer(boolean tls, Handler handler, long maxConcurrentStreams) {
         this.tls = tls;
         var builder = WebServer.builder()
+                .addProtocol(Http2Config.builder().maxConcurrentStreams(maxConcurrentStreams).build())
                 .host("127.0.0.1")
                 .port(0)
                 .shutdownHook(false)
@@ -135,12 +137,17 @@ final class FakeServer implements AutoCloseable {
     }
 
     static FakeServer http(Handler handler) {
-        return new FakeServer(false, handler);
+        return new FakeServer(false, handler, Http2Config.create().maxConcurrentStreams());
     }
 
     /** TLS with {@link TestTls}'s self-signed certificate; HTTP/2 is negotiated through ALPN. */
     static FakeServer https(Handler handler) {
-        return new FakeServer(true, handler);
+        return https(handler, Http2Config.create().maxConcurrentStreams());
+    }
+
+    /** Like {@link #https(Handler)}, allowing a client at most this many requests in flight on one connection. */
+    static FakeServer https(Handler handler, long maxConcurrentStreams) {
+        return new FakeServer(true, handler, maxConcurrentStreams);
     }
 
     URI uri(String path) {

@@ -13,9 +13,12 @@ import java.security.interfaces.ECPublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.herald.World.created;
@@ -137,6 +140,43 @@ class PushTest {
         assertTrue(toBrowser.getFirst().header("authorization").startsWith("vapid t="));
         assertFalse(new String(toBrowser.getFirst().body()).contains("Restock"), "the payload is encrypted");
         assertTrue(received(fakes.fcm, "outsider-").isEmpty(), "a user outside the audience gets nothing");
+    }
+
+    @Test
+    void anAudienceLargerThanABatchGetsOnePushPerDevice() throws Exception {
+        // A tenant of its own: other tests here count the devices their experience reaches.
+        World own = new World();
+        Api ownApp = TestServer.as(own.appKey(Permissions.NOTIFICATION_CREATE));
+        Api phone = own.as(own.customer("many-phones", own.productA));
+        int devices = Pusher.BATCH * 2 + 1; // three batches, the last of one device
+        String prefix = "batch-" + hexToken().substring(0, 8) + "-";
+        try (var threads = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> registered = new ArrayList<>();
+            for (int i = 0; i < devices; i++) {
+                String token = prefix + i;
+                registered.add(threads.submit(() -> created(phone.post("/api/v1/push/devices", Map.of("platform", "android", "token", token)))));
+            }
+            for (var f : registered) {
+                f.get();
+            }
+        }
+
+        ok(ownApp.post("/api/v1/notifications", Map.of("experience_id", own.experienceA, "title", "Everyone", "content", "Everyone body")));
+        String id = idInFeed(phone, "Everyone");
+        JsonNode status = eventually(() -> ok(ownApp.get("/api/v1/notifications/" + id + "/delivery")).get("push"),
+                s -> s.get("status").asText().equals("done"), Duration.ofSeconds(60));
+
+        assertEquals(devices, status.get("platforms").get("android").get("sent").asInt(), status.toString());
+        List<String> paths = new ArrayList<>();
+        for (FakeServer.Request r : received(fakes.fcm, prefix)) {
+            if (r.text().contains("Everyone")) {
+                String text = r.text();
+                int at = text.indexOf(prefix);
+                paths.add(text.substring(at, text.indexOf('"', at)));
+            }
+        }
+        assertEquals(devices, paths.size(), "one push per device");
+        assertEquals(devices, new HashSet<>(paths).size(), "every device, none twice");
     }
 
     @Test
