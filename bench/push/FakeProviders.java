@@ -25,6 +25,7 @@ import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -50,7 +51,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The fake push providers of {@code bench/push}: APNs, FCM (OAuth token endpoint and messages:send) and a Web Push
  * service, each an HTTP/2-over-TLS server (ALPN h2) on 127.0.0.1 that checks the request carries its provider's
- * authorization, counts it and answers at once. Built on Netty's HTTP/2 frame codec on one event loop thread, so
+ * authorization, counts it and answers at once. Built on Netty's HTTP/2 frame codec on one event loop thread, with
+ * BoringSSL when netty-tcnative is on the class path, so
  * that they take as little of the shared 2 cores as a server can: real providers run elsewhere, and the benchmark
  * measures Herald, not its fakes. Runs in its own JVM, started by PushBench:
  *
@@ -91,7 +93,8 @@ public final class FakeProviders {
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(tls.certificate().getEncoded())
                 + "\n-----END CERTIFICATE-----\n");
         SslContext ssl = SslContextBuilder.forServer(tls.key(), tls.certificate())
-                .sslProvider(SslProvider.JDK)
+                // BoringSSL (netty-tcnative) when its native library loads: less CPU per TLS record than the JDK's engine.
+                .sslProvider(provider())
                 .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -104,6 +107,7 @@ public final class FakeProviders {
             int fcm = serve(loop, ssl, Kind.FCM);
             int web = serve(loop, ssl, Kind.WEB);
             int control = control();
+            System.err.println("fakes: TLS by " + (provider() == SslProvider.OPENSSL ? OpenSsl.versionString() : "the JDK"));
             System.out.println("FAKES " + apns + " " + fcm + " " + web + " " + control);
             System.out.flush();
             InputStream in = System.in;
@@ -114,6 +118,10 @@ public final class FakeProviders {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         System.exit(0);
+    }
+
+    static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /** APNs pushes, FCM sends, FCM token requests, Web Push pushes, rejected requests; connections to APNs, FCM, Web Push. */

@@ -1457,7 +1457,8 @@ public final class PushBench {
                 .append("token_uri is the fake's), VAPID keys made by Herald.\n")
                 .append("- Fakes: a second JVM (`-Xmx1g`, `bench/push/FakeProviders.java`), three HTTP/2-over-TLS servers on 127.0.0.1 ")
                 .append("(Netty ").append(System.getProperty("bench.netty", "4.2")).append(" HTTP/2 frame codec on one event-loop thread; ALPN h2; ")
-                .append("JDK TLS; a self-signed P-256 certificate made with keytool; TCP_NODELAY): ")
+                .append("TLS by BoringSSL from netty-tcnative-boringssl-static, or the JDK's where that native library does not load (the fakes ")
+                .append("print which); a self-signed P-256 certificate made with keytool; TCP_NODELAY): ")
                 .append("APNs (`POST /3/device/{token}` → 200 with an apns-id), FCM (`POST /token` → an access token for 3600 s; ")
                 .append("`POST /v1/projects/…/messages:send` → 200 with a message name) and a Web Push service (`POST /push/{id}` → 201 with a Location; ")
                 .append("the aes128gcm body read and dropped). Each checks the request carries its provider's authorization header ")
@@ -1609,7 +1610,7 @@ public final class PushBench {
             String source = System.getProperty("bench.fakes.source", "bench/push/FakeProviders.java");
             log("starting the fake providers: " + java + " -Xmx1g -cp " + classpath + " " + source + " " + trustPem);
             Process process = new ProcessBuilder(java, "-Xmx1g", "-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/hs_err_pushbench_fakes_%p.log",
-                    "-cp", classpath, source, trustPem.toString())
+                    "--enable-native-access=ALL-UNNAMED", "-cp", classpath, source, trustPem.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

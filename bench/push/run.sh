@@ -32,11 +32,20 @@ bench_build bench/push
 # use: its jars are fetched into bench/push/lib for the fakes alone.
 netty="4.2.18.Final"
 lib="bench/push/lib"
-for module in common buffer resolver transport transport-native-unix-common codec-base codec-compression codec-http codec-http2 handler; do
-    jar="$lib/netty-$module-$netty.jar"
+# BoringSSL (tcnative: its classes and the linux-x86_64 native build) takes less CPU per TLS record than the JDK.
+tcnative="2.0.84.Final"
+for artifact in common buffer resolver transport transport-native-unix-common codec-base codec-compression codec-http codec-http2 handler \
+        "tcnative-classes:$tcnative" "tcnative-boringssl-static:$tcnative:jar:linux-x86_64"; do
+    case "$artifact" in
+        *:*) coordinates="io.netty:netty-$artifact" ;;
+        *) coordinates="io.netty:netty-$artifact:$netty" ;;
+    esac
+    name="${coordinates#io.netty:}"
+    IFS=: read -r id version _ classifier <<< "$name"
+    jar="$lib/$id-$version${classifier:+-$classifier}.jar"
     if [ ! -f "$jar" ]; then
-        echo "bench/push: fetching io.netty:netty-$module:$netty into $lib" >&2
-        mvn -q -B dependency:copy "-Dartifact=io.netty:netty-$module:$netty" "-DoutputDirectory=$lib"
+        echo "bench/push: fetching $coordinates into $lib" >&2
+        mvn -q -B dependency:copy "-Dartifact=$coordinates" "-DoutputDirectory=$lib"
     fi
 done
 
