@@ -93,6 +93,15 @@ public final class Main {
         }
         Running herald = start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(herald::close, "herald-shutdown"));
+        // The embedded PostgreSQL registers a shutdown hook of its own, which the JVM would run at the same time as ours:
+        // the database went away under the workers still finishing their batches. On SIGTERM and SIGINT Herald stops
+        // first, in order, and only then lets the JVM exit (and run the hooks, which find everything stopped).
+        for (String name : List.of("TERM", "INT")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                herald.close();
+                System.exit(128 + signal.getNumber());
+            });
+        }
         System.out.println("Herald is listening on http://" + config.host() + ":" + herald.port()
                 + "  (API base: " + config.publicUrl() + "/api/v1)");
         if (herald.adminToken().generated()) {
@@ -252,7 +261,9 @@ public final class Main {
          */
         @Override
         public void close() {
-            services.draining().set(true);
+            if (services.draining().getAndSet(true)) {
+                return; // stopped already (a signal, then the shutdown hook)
+            }
             server.stop();
             for (AutoCloseable part : background) {
                 try {
