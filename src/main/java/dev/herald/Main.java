@@ -97,10 +97,13 @@ public final class Main {
         // the database went away under the workers still finishing their batches. On SIGTERM and SIGINT Herald stops
         // first, in order, and only then lets the JVM exit (and run the hooks, which find everything stopped).
         for (String name : List.of("TERM", "INT")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+            // On a thread of its own that is not a daemon (the signal's is) and that exits the JVM itself: once the
+            // server's threads had ended, the JVM would otherwise begin its own exit (status 0) while Herald was still
+            // stopping. A second signal exits at once: the hooks then stop the database.
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> Thread.ofPlatform().name("herald-stop").daemon(false).start(() -> {
                 herald.close();
                 System.exit(128 + signal.getNumber());
-            });
+            }));
         }
         System.out.println("Herald is listening on http://" + config.host() + ":" + herald.port()
                 + "  (API base: " + config.publicUrl() + "/api/v1)");
