@@ -40,7 +40,7 @@ public final class ApnsSender implements PushSender, AutoCloseable {
     static final Duration TOKEN_REFRESH = Duration.ofMinutes(50);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** pushy has no per-request timeout, and waits forever on an error answer without a body. */
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     private final ApnsClient production;
     private final ApnsClient sandbox;
@@ -133,7 +133,7 @@ public final class ApnsSender implements PushSender, AutoCloseable {
     }
 
     /** Maps the answer as Apple's "Handling error responses from APNs" describes it. */
-    static PushOutcome outcome(PushNotificationResponse<?> response) {
+    private static PushOutcome outcome(PushNotificationResponse<?> response) {
         int status = response.getStatusCode();
         if (response.isAccepted()) {
             return new PushOutcome.Sent(status, response.getApnsId() == null ? null : response.getApnsId().toString());

@@ -33,11 +33,21 @@ final class Exchanges {
 
     private final HttpClient client;
     private final long warmNanos;
-    /** When each origin last answered (System.nanoTime), or last failed: see {@link #send}. */
-    private final ConcurrentMap<String, Long> lastAnswer = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, ReentrantLock> connecting = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Semaphore> streams = new ConcurrentHashMap<>();
     private final int maxStreams;
+    private final ConcurrentMap<String, Origin> origins = new ConcurrentHashMap<>();
+
+    /** What is known of one origin: its cold-start lock, its stream slots, when it last answered. */
+    private static final class Origin {
+        final ReentrantLock connecting = new ReentrantLock();
+        final Semaphore slots;
+        /** System.nanoTime of the last answer, or last failure (see {@link #exchange}); valid once answered. */
+        volatile long lastAnswer;
+        volatile boolean answered;
+
+        Origin(int maxStreams) {
+            slots = new Semaphore(maxStreams);
+        }
+    }
 
     Exchanges(HttpClient client) {
         this(client, MAX_STREAMS);
@@ -66,49 +76,40 @@ final class Exchanges {
 
     HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
         URI uri = request.uri();
-        String origin = uri.getScheme() + "://" + uri.getRawAuthority();
+        Origin origin = origin(uri.getScheme() + "://" + uri.getRawAuthority());
         if (cold(origin)) {
-            ReentrantLock lock = connecting.computeIfAbsent(origin, key -> new ReentrantLock());
-            lock.lock();
+            origin.connecting.lock();
             try {
                 if (cold(origin)) {
-                    try {
-                        return exchange(request, origin);
-                    } finally {
-                        connecting.remove(origin, lock);
-                    }
+                    return exchange(request, origin);
                 }
             } finally {
-                lock.unlock();
+                origin.connecting.unlock();
             }
         }
         return exchange(request, origin);
     }
 
-    private HttpResponse<byte[]> exchange(HttpRequest request, String origin) throws IOException, InterruptedException {
-        if (streams.size() >= MAX_ORIGINS && !streams.containsKey(origin)) {
-            streams.clear(); // requests in flight release the semaphore they took
+    private Origin origin(String key) {
+        if (origins.size() >= MAX_ORIGINS && !origins.containsKey(key)) {
+            origins.clear(); // requests in flight keep the Origin they hold, and release its slot there
         }
-        Semaphore slots = streams.computeIfAbsent(origin, key -> new Semaphore(maxStreams));
-        slots.acquire();
+        return origins.computeIfAbsent(key, k -> new Origin(maxStreams));
+    }
+
+    private HttpResponse<byte[]> exchange(HttpRequest request, Origin origin) throws IOException, InterruptedException {
+        origin.slots.acquire();
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } finally {
-            slots.release();
+            origin.slots.release();
             // Even after a failure: later outages must not serialise every send behind one connect timeout.
-            answered(origin);
+            origin.lastAnswer = System.nanoTime();
+            origin.answered = true;
         }
     }
 
-    private boolean cold(String origin) {
-        Long last = lastAnswer.get(origin);
-        return last == null || System.nanoTime() - last > warmNanos;
-    }
-
-    private void answered(String origin) {
-        if (lastAnswer.size() >= MAX_ORIGINS && !lastAnswer.containsKey(origin)) {
-            lastAnswer.clear();
-        }
-        lastAnswer.put(origin, System.nanoTime());
+    private boolean cold(Origin origin) {
+        return !origin.answered || System.nanoTime() - origin.lastAnswer > warmNanos;
     }
 }

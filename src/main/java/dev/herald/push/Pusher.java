@@ -33,8 +33,9 @@ import java.util.logging.Logger;
  * batch's outcome and how far it got in one transaction; a node that stops mid-way leaves the rest
  * to whoever takes the job next. Batches overlap: up to {@link #OVERLAP} more are read and their
  * pushes started before the oldest one under way is waited for and recorded, so sends go on during
- * the database round trips; batches are still recorded in order. Answers: gone tokens are deleted, retryable ones retried with
- * backoff (honouring Retry-After) up to {@link #MAX_ATTEMPTS} times, permanent failures recorded.
+ * the database round trips; batches are still recorded in order. Answers: gone tokens are deleted,
+ * retryable ones retried with backoff (honouring Retry-After) up to {@link #MAX_ATTEMPTS} times,
+ * permanent failures recorded.
  */
 public final class Pusher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Pusher.class.getName());

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The provider senders, built from stored credentials: an app's own when it has them, else the
@@ -170,6 +171,6 @@ final class Senders implements AutoCloseable {
     public void close() {
         built.values().forEach(Senders::close);
         built.clear();
-        apnsLoop.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        apnsLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     }
 }
