@@ -26,15 +26,28 @@ public final class TestServer {
             try {
                 Path dataDir = Files.createTempDirectory("herald-test-");
                 int port = freePort();
-                config = new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir,
+                config = new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, dataDir,
                         System.getenv("HERALD_TEST_DATABASE_URL"), ADMIN_TOKEN, 2, 24, false, true, PushFakes.get().config());
                 running = Main.start(config);
+                // Normally stopped by StopTestServer before the JVM exits; this is for a run cut short.
                 Runtime.getRuntime().addShutdownHook(new Thread(running::close));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return running;
+    }
+
+    /**
+     * Stops the server in order while the JVM still runs normally: in a shutdown hook the embedded
+     * PostgreSQL's own hook stops the database at the same time, and the workers then wait out a
+     * connection timeout (30 s) before the JVM can exit.
+     */
+    static synchronized void stop() {
+        if (running != null) {
+            running.close();
+            running = null;
+        }
     }
 
     public static Config config() {
