@@ -134,7 +134,7 @@ public final class ChatBench {
         Path dataDir = Files.createTempDirectory("herald-bench-");
         int port = freePort();
         log("starting Herald on port " + port + " (" + (dbUrl == null ? "embedded PostgreSQL in " + dataDir : "external database") + ")");
-        Main.Running herald = Main.start(new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir, dbUrl,
+        Main.Running herald = Main.start(new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, dataDir, dbUrl,
                 ADMIN_TOKEN, OUTBOX_WORKERS, POOL, false, false, Config.Push.defaults("http://127.0.0.1:" + port)));
         Database.JdbcTarget target = dbUrl == null ? herald.embedded().target() : Database.JdbcTarget.parse(dbUrl);
         WebServer floor = WebServer.builder()

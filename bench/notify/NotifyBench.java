@@ -118,7 +118,7 @@ public final class NotifyBench {
         Path dataDir = Files.createTempDirectory("herald-bench-");
         int port = freePort();
         log("starting Herald on port " + port + " (" + (dbUrl == null ? "embedded PostgreSQL in " + dataDir : "external database") + ")");
-        Main.Running herald = Main.start(new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir, dbUrl,
+        Main.Running herald = Main.start(new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, dataDir, dbUrl,
                 ADMIN_TOKEN, 2, 64, false, false, Config.Push.defaults("http://127.0.0.1:" + port)));
         WebServer floor = WebServer.builder()
                 .host("127.0.0.1")

@@ -165,7 +165,7 @@ public final class PushBench {
                     + ", Web Push https://127.0.0.1:" + fakes.webPort);
             Config.Push push = new Config.Push(URI.create("https://127.0.0.1:" + fakes.apnsPort), URI.create("https://127.0.0.1:" + fakes.apnsPort),
                     URI.create("https://127.0.0.1:" + fakes.fcmPort), trustPem, true, "mailto:bench@herald.invalid");
-            herald = Main.start(new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir, dbUrl,
+            herald = Main.start(new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, dataDir, dbUrl,
                     ADMIN_TOKEN, HERALD_WORKERS, HERALD_POOL, false, false, push));
             new PushBench(herald, fakes, dbUrl != null).run();
         } catch (Throwable t) {

@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * bench/realtime's Herald: starts Herald in this JVM (embedded PostgreSQL in a temporary directory), builds through
  * the admin API a company, an app, one experience (its chat channel), a product attached to it and
  * {@code -Dbench.users} users (default 100) with a membership and a user token each, then prints one JSON line:
- * {@code {"port","admin","tokens":[…],"channel","experience","memPort","pid"}}.
+ * {@code {"port","wsPort","admin","tokens":[…],"channel","experience","memPort","pid"}}.
  *
  * <p>{@code GET http://127.0.0.1:<memPort>/mem} runs {@code System.gc()} three times and answers the process's VmRSS
  * (from /proc/self/status), the heap used after those collections, non-heap used and direct/mapped buffer bytes, so
@@ -43,7 +43,7 @@ public final class HeraldServer {
         int users = Integer.getInteger("bench.users", 100);
         Path dataDir = Files.createTempDirectory("herald-bench-realtime-");
         int port = freePort();
-        Main.Running herald = Main.start(new Config("127.0.0.1", port, "http://127.0.0.1:" + port, dataDir, null,
+        Main.Running herald = Main.start(new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, dataDir, null,
                 ADMIN_TOKEN, 2, 16, false, false, Config.Push.defaults("http://127.0.0.1:" + port)));
         Runnable stop = new Runnable() {
             boolean done;
@@ -113,6 +113,7 @@ public final class HeraldServer {
 
         Map<String, Object> ready = new LinkedHashMap<>();
         ready.put("port", port);
+        ready.put("wsPort", herald.realtimePort());
         ready.put("admin", ADMIN_TOKEN);
         ready.put("tokens", tokens);
         ready.put("channel", channel);

@@ -68,7 +68,7 @@ function worker() {
             };
             let url;
             if (cfg.target === 'herald') {
-                url = `ws://127.0.0.1:${cfg.port}/api/v1/realtime?token=${encodeURIComponent(cfg.tokens[index % cfg.tokens.length])}`;
+                url = `ws://127.0.0.1:${cfg.wsPort}/api/v1/realtime?token=${encodeURIComponent(cfg.tokens[index % cfg.tokens.length])}`;
             } else {
                 url = `ws://127.0.0.1:${cfg.port}/app/${cfg.key}?protocol=7&client=js&version=8.4.0`;
             }

@@ -11,6 +11,7 @@ import java.util.Map;
 public record Config(
         String host,
         int port,
+        int realtimePort,
         String publicUrl,
         Path dataDir,
         String databaseUrl,
@@ -60,6 +61,7 @@ public record Config(
         return new Config(
                 s.text("HERALD_HOST", "127.0.0.1"),
                 port,
+                s.integer("HERALD_REALTIME_PORT", 8081, 0, 65535),
                 publicUrl,
                 Path.of(s.text("HERALD_DATA_DIR", "./data")).toAbsolutePath().normalize(),
                 s.text("HERALD_DATABASE_URL", null),

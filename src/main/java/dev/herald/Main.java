@@ -48,6 +48,7 @@ import dev.herald.notify.NotificationStore;
 import dev.herald.ops.OpsRoutes;
 import dev.herald.ops.RequestMetrics;
 import dev.herald.realtime.ChannelEvents;
+import dev.herald.realtime.Gateway;
 import dev.herald.realtime.RealtimeHub;
 import dev.herald.realtime.RealtimeRoutes;
 import dev.herald.realtime.RealtimeStore;
@@ -61,7 +62,6 @@ import dev.herald.webhook.WebhookStore;
 import dev.herald.work.OutboxWorkers;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.websocket.WsRouting;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -107,6 +107,7 @@ public final class Main {
         }
         System.out.println("Herald is listening on http://" + config.host() + ":" + herald.port()
                 + "  (API base: " + config.publicUrl() + "/api/v1)");
+        System.out.println("Realtime WebSocket: ws://" + config.host() + ":" + herald.realtimePort() + "/api/v1/realtime");
         if (herald.adminToken().generated()) {
             System.out.println("Generated an admin token (kept in " + herald.adminToken().file() + "): " + herald.adminToken().token());
         } else if (herald.adminToken().file() != null) {
@@ -218,10 +219,13 @@ public final class Main {
                 .shutdownHook(false)
                 .maxPayloadSize(FileService.MAX_UPLOAD_BYTES * 2L)
                 .routing(routing -> routing(routing, services))
-                .addRouting(WsRouting.builder().endpoint("/api/v1/realtime", realtime::listener))
                 .build()
                 .start();
-        return new Running(server, List.of(messageWriter, workers, webhookSender, pusher, feedCache, chatCache, realtime), database, embedded, adminToken, services);
+        Gateway gateway = new Gateway(realtime, config.host(), config.realtimePort(), Runtime.getRuntime().availableProcessors())
+                .start();
+        return new Running(server, gateway,
+                List.of(gateway, messageWriter, workers, webhookSender, pusher, feedCache, chatCache, realtime),
+                database, embedded, adminToken, services);
     }
 
     /** The whole HTTP surface; tests build the same routing. */
@@ -252,10 +256,15 @@ public final class Main {
     }
 
     /** A started Herald. */
-    public record Running(WebServer server, List<AutoCloseable> background, Database database, EmbeddedDatabase embedded,
+    public record Running(WebServer server, Gateway gateway, List<AutoCloseable> background, Database database, EmbeddedDatabase embedded,
                           AdminToken.Resolved adminToken, Services services) implements AutoCloseable {
         public int port() {
             return server.port();
+        }
+
+        /** The WebSocket gateway's port. */
+        public int realtimePort() {
+            return gateway.port();
         }
 
         /**

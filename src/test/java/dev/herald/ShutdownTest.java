@@ -25,7 +25,7 @@ class ShutdownTest {
         String jdbcUrl = TestServer.get().database().jdbi().withHandle(h -> h.getConnection().getMetaData().getURL());
         String user = TestServer.get().database().jdbi().withHandle(h -> h.getConnection().getMetaData().getUserName());
         int port = TestServer.freePort();
-        Config config = new Config("127.0.0.1", port, "http://127.0.0.1:" + port, Files.createTempDirectory("herald-node2-"),
+        Config config = new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, Files.createTempDirectory("herald-node2-"),
                 jdbcUrl.contains("user=") ? jdbcUrl : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "user=" + user,
                 TestServer.ADMIN_TOKEN, 1, 4, false, true, dev.herald.push.PushFakes.get().config());
         Main.Running node2 = Main.start(config);

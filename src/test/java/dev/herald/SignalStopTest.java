@@ -37,6 +37,7 @@ class SignalStopTest {
                 .redirectErrorStream(true);
         builder.environment().put("HERALD_HOST", "127.0.0.1");
         builder.environment().put("HERALD_PORT", Integer.toString(TestServer.freePort()));
+        builder.environment().put("HERALD_REALTIME_PORT", "0");
         builder.environment().put("HERALD_DATA_DIR", dataDir.toString());
         builder.environment().remove("HERALD_DATABASE_URL");
         Process herald = builder.start();

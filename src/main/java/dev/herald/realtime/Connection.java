@@ -2,16 +2,7 @@ package dev.herald.realtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.auth.Credential;
-import dev.herald.web.ApiException;
 import dev.herald.web.Json;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Headers;
-import io.helidon.http.HttpPrologue;
-import io.helidon.webserver.spi.ServerConnection;
-import io.helidon.websocket.WsCloseCodes;
-import io.helidon.websocket.WsListener;
-import io.helidon.websocket.WsSession;
-import io.helidon.websocket.WsUpgradeException;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -21,38 +12,33 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * One WebSocket client. Helidon reads on the connection's own virtual thread and calls us; every
- * frame we send goes through a bounded queue drained by one writer at a time (Helidon's session is
- * not safe for concurrent sends), so the hub never waits on a client. A client whose queue overflows
- * is cut off with close code {@value #SLOW_CONSUMER}. Idle, a connection holds little more than this
- * object: the queue and the writer thread exist only while frames are pending.
+ * One authenticated WebSocket client and its protocol: the JSON frames it sends (subscribe,
+ * unsubscribe, typing, ping) and the subscriptions it holds. Its {@link WsSocket} does the bytes.
+ * Frames are handled one at a time, in order, on a virtual thread (a subscribe may read the
+ * database), never on the gateway's loop.
  */
-final class Connection implements WsListener, RealtimeHub.FeedClient {
-    static final int MAX_QUEUED_FRAMES = 1_000;
-    /** Characters of JSON, about bytes for the ASCII-heavy frames. */
-    static final int MAX_QUEUED_CHARS = 1 << 20;
+final class Connection implements RealtimeHub.FeedClient {
     static final int SLOW_CONSUMER = 4008;
-    private static final int MAX_CLIENT_FRAME = 64 * 1024;
+    private static final int POLICY_VIOLATION = 1008;
+    /** Client frames waiting to be handled; a client that sends faster than that is misbehaving. */
+    private static final int MAX_PENDING_FRAMES = 1_000;
     /** How long a cut-off client gets to read up to the close frame before its socket is closed under it. */
-    private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private final RealtimeHub hub;
-    private Credential.User user;
-    private volatile WsSession session;
-    private StringBuilder partial;
+    private final WsSocket socket;
+    private final Credential.User user;
     private Map<String, Object> subs;       // guarded by this
-    private ArrayDeque<String> queue;       // guarded by this
-    private int queuedChars;                // guarded by this
-    private boolean writing;                // guarded by this
-    private int closeCode;                  // guarded by this: once set, nothing more is queued
-    private String closeReason;             // guarded by this
+    private ArrayDeque<String> inbox;       // guarded by this
+    private boolean handling;               // guarded by this
     private volatile boolean gone;
 
-    Connection(RealtimeHub hub) {
+    Connection(RealtimeHub hub, WsSocket socket, Credential.User user) {
         this.hub = hub;
+        this.socket = socket;
+        this.user = user;
     }
 
     String userId() {
@@ -63,51 +49,45 @@ final class Connection implements WsListener, RealtimeHub.FeedClient {
         return user;
     }
 
-    // --- Helidon's callbacks, on the connection's reading thread
-
-    @Override
-    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
-        try {
-            user = hub.authenticate(headers.first(HeaderNames.AUTHORIZATION).orElse(null),
-                    prologue.query().first("token").orElse(null));
-        } catch (ApiException e) {
-            // Refused before the upgrade: the request goes on to the HTTP route, which answers 401/403.
-            throw new WsUpgradeException(e.getMessage());
+    /** A text message from the client (the loop thread): queued for the connection's handler. */
+    void received(String text) {
+        boolean start;
+        synchronized (this) {
+            if (gone) {
+                return;
+            }
+            if (inbox == null) {
+                inbox = new ArrayDeque<>(4);
+            }
+            if (inbox.size() >= MAX_PENDING_FRAMES) {
+                inbox = null;
+                socket.closeNow(POLICY_VIOLATION, "too many frames in flight");
+                return;
+            }
+            inbox.add(text);
+            start = !handling;
+            handling = true;
         }
-        return Optional.empty();
-    }
-
-    @Override
-    public void onOpen(WsSession session) {
-        this.session = session;
-        hub.opened(this);
-    }
-
-    @Override
-    public void onMessage(WsSession session, String text, boolean last) {
-        if (partial == null && last) {
-            handle(text);
-            return;
-        }
-        partial = partial == null ? new StringBuilder(text) : partial.append(text);
-        if (partial.length() > MAX_CLIENT_FRAME) {
-            partial = null;
-            close(WsCloseCodes.TOO_BIG, "frame too large");
-        } else if (last) {
-            String whole = partial.toString();
-            partial = null;
-            handle(whole);
+        if (start) {
+            Thread.startVirtualThread(this::handleAll);
         }
     }
 
-    @Override
-    public void onClose(WsSession session, int status, String reason) {
-        gone();
-    }
-
-    @Override
-    public void onError(WsSession session, Throwable t) {
-        gone();
+    private void handleAll() {
+        for (;;) {
+            String text;
+            synchronized (this) {
+                text = inbox == null ? null : inbox.poll();
+                if (text == null) {
+                    inbox = null;
+                    handling = false;
+                    return;
+                }
+            }
+            if (!gone) {
+                handle(text);
+            }
+        }
     }
 
     private void handle(String text) {
@@ -188,110 +168,29 @@ final class Connection implements WsListener, RealtimeHub.FeedClient {
         send("{\"type\":\"recovery_failed\",\"stream\":\"feed\"}");
     }
 
-    /** Queues a frame; never blocks. Overflowing the queue cuts the client off. */
+    /** Queues a frame; never blocks. Overflowing the socket's queue cuts the client off. */
     void send(String frame) {
-        boolean start;
-        boolean overflow;
-        synchronized (this) {
-            if (closeCode != 0 || gone) {
-                return;
-            }
-            if (queue == null) {
-                queue = new ArrayDeque<>();
-            }
-            overflow = queue.size() >= MAX_QUEUED_FRAMES || queuedChars + frame.length() > MAX_QUEUED_CHARS;
-            if (overflow) {
-                queue = null;
-                queuedChars = 0;
-                start = closeLocked(SLOW_CONSUMER, "slow consumer");
-            } else {
-                queue.add(frame);
-                queuedChars += frame.length();
-                start = !writing;
-                writing = true;
-            }
-        }
-        if (overflow) {
-            hub.slowConsumer(this, CLOSE_GRACE);
-        }
-        if (start) {
-            Thread.startVirtualThread(this::drain);
-        }
+        socket.send(WsFrame.text(frame));
     }
 
-    /** Sends a close frame once what is queued has gone out. */
-    private void close(int code, String reason) {
-        boolean start;
-        synchronized (this) {
-            if (closeCode != 0) {
-                return;
-            }
-            start = closeLocked(code, reason);
-        }
-        if (start) {
-            Thread.startVirtualThread(this::drain);
-        }
-    }
-
-    private boolean closeLocked(int code, String reason) {
-        closeCode = code;
-        closeReason = reason;
-        if (writing) {
-            return false;
-        }
-        writing = true;
-        return true;
-    }
-
-    private void drain() {
-        for (;;) {
-            String frame;
-            int code;
-            String reason;
-            synchronized (this) {
-                frame = queue == null ? null : queue.poll();
-                code = closeCode;
-                reason = closeReason;
-                if (frame != null) {
-                    queuedChars -= frame.length();
-                } else {
-                    queue = null;
-                    if (code == 0) {
-                        writing = false;
-                        return;
-                    }
-                }
-            }
-            try {
-                if (frame == null) {
-                    // writing stays true: nothing is sent after the close frame.
-                    session.close(code, reason);
-                    return;
-                }
-                session.send(frame, true);
-            } catch (RuntimeException e) {
-                gone();
-                return;
-            }
-        }
+    void send(WsFrame frame) {
+        socket.send(frame);
     }
 
     /** Closes the socket under a client that did not read up to its close frame in time. */
     void terminate() {
-        if (!gone && session instanceof ServerConnection connection) {
-            connection.close(true);
-        }
-        gone();
+        socket.terminate();
     }
 
-    private void gone() {
+    /** The socket closed: drop everything the connection held. */
+    void gone() {
         synchronized (this) {
             if (gone) {
                 return;
             }
             gone = true;
-            queue = null;
+            inbox = null;
         }
-        hub.release(this);
+        Thread.startVirtualThread(() -> hub.release(this)); // it writes presence: not on the gateway's loop
     }
 }

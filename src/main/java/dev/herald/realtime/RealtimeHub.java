@@ -12,7 +12,6 @@ import dev.herald.notify.NotificationRow;
 import dev.herald.web.ApiException;
 import dev.herald.web.Ids;
 import dev.herald.web.Json;
-import io.helidon.websocket.WsListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -89,11 +88,6 @@ public final class RealtimeHub implements AutoCloseable {
         return this;
     }
 
-    /** A new WebSocket connection's listener (the endpoint's supplier). */
-    public WsListener listener() {
-        return new Connection(this);
-    }
-
     /** The user behind {@code Authorization: Bearer …} or, for browsers that cannot set headers, {@code ?token=}. */
     public Credential.User authenticate(String authorization, String token) {
         String secret = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
@@ -128,10 +122,10 @@ public final class RealtimeHub implements AutoCloseable {
     }
 
     /** The connection could not keep up: cut it off (its queue is already dropped) and say so in the metrics. */
-    void slowConsumer(Connection c, Duration grace) {
+    void slowConsumer(Connection c) {
         slowConsumers.increment();
         Thread.startVirtualThread(() -> release(c));
-        timer.schedule(c::terminate, grace.toMillis(), TimeUnit.MILLISECONDS);
+        timer.schedule(c::terminate, Connection.CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void subscribe(Connection c, String stream, Long offset, String epoch) {
@@ -260,7 +254,7 @@ public final class RealtimeHub implements AutoCloseable {
         }
         List<RealtimeStore.Retained> rows = store.between(s.name, offset, head.lastOffset());
         long bytes = rows.stream().mapToLong(r -> r.frame().length()).sum();
-        if (rows.size() != missed || bytes > Connection.MAX_QUEUED_CHARS / 2) {
+        if (rows.size() != missed || bytes > WsSocket.MAX_QUEUED_BYTES / 2) {
             return false;
         }
         c.send(frame("subscribed", s.name, head.epoch(), offset));
@@ -353,10 +347,11 @@ public final class RealtimeHub implements AutoCloseable {
 
     /** Sends the stream's next frame to the subscribers that do not have it yet; call holding the stream's lock. */
     private static void sendNext(ChannelStream s, RealtimeStore.Retained r) {
+        WsFrame frame = WsFrame.text(r.frame()); // encoded once, however many subscribers
         for (ChannelSub sub : s.subs) {
             if (r.offset() > sub.offset) {
                 sub.offset = r.offset();
-                sub.conn.send(r.frame());
+                sub.conn.send(frame);
             }
         }
         s.cursor = r.offset();
@@ -389,7 +384,8 @@ public final class RealtimeHub implements AutoCloseable {
                 String text = Json.string(frame);
                 // Set before the walk: a subscriber the walk misses joined after this and reads it in presenceFor.
                 s.presence = text;
-                s.subs.forEach(sub -> sub.conn.send(text));
+                WsFrame encoded = WsFrame.text(text);
+                s.subs.forEach(sub -> sub.conn.send(encoded));
             }), PRESENCE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -602,8 +598,8 @@ public final class RealtimeHub implements AutoCloseable {
                 ChannelStream s = streams.get(rest.substring(0, split));
                 if (s != null) {
                     String userId = rest.substring(split + 1);
-                    String text = Json.string(Map.of("type", "typing", "stream", s.name, "user_id", userId));
-                    s.subs.stream().filter(sub -> !sub.conn.userId().equals(userId)).forEach(sub -> sub.conn.send(text));
+                    WsFrame typing = WsFrame.text(Json.string(Map.of("type", "typing", "stream", s.name, "user_id", userId)));
+                    s.subs.stream().filter(sub -> !sub.conn.userId().equals(userId)).forEach(sub -> sub.conn.send(typing));
                 }
             }
             default -> {

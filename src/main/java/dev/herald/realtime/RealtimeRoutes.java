@@ -24,9 +24,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP side of realtime: the notification feed as Server-Sent Events, and the answer to a
- * request for the WebSocket endpoint that was not upgraded (missing or wrong credential, or no
- * upgrade asked for).
+ * The HTTP side of realtime: the notification feed as Server-Sent Events, and a pointer for a
+ * request to the WebSocket endpoint on the API port (the {@link Gateway} serves it on its own port).
  */
 public final class RealtimeRoutes implements HttpService {
     /** A comment this often keeps proxies from timing the stream out and finds clients that left. */
@@ -47,7 +46,8 @@ public final class RealtimeRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.get("/realtime", (req, res) -> {
             user(req);
-            throw ApiException.rejected("websocket_required", null, "Connect to this endpoint with a WebSocket upgrade.");
+            throw ApiException.rejected("websocket_required", null,
+                    "WebSocket clients connect to " + WsHandshake.PATH + " on the realtime port (HERALD_REALTIME_PORT).");
         });
         rules.get("/notifications/stream", this::stream);
     }

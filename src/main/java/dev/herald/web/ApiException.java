@@ -70,6 +70,16 @@ public final class ApiException extends RuntimeException {
         return new ApiException(503, "service_unavailable", "service_unavailable", message, null, retryAfterSeconds);
     }
 
+    /** The {@code error} object of the response body. */
+    public java.util.Map<String, Object> body() {
+        java.util.Map<String, Object> error = new java.util.LinkedHashMap<>();
+        error.put("type", type);
+        error.put("code", code);
+        error.put("message", getMessage());
+        error.put("param", param);
+        return error;
+    }
+
     public int status() {
         return status;
     }

@@ -97,11 +97,6 @@ public final class Http {
         if (e.retryAfterSeconds() != null) {
             res.header(HeaderNames.RETRY_AFTER, String.valueOf(e.retryAfterSeconds()));
         }
-        Map<String, Object> error = new java.util.LinkedHashMap<>();
-        error.put("type", e.type());
-        error.put("code", e.code());
-        error.put("message", e.getMessage());
-        error.put("param", e.param());
-        json(res, e.status(), Map.of("error", error));
+        json(res, e.status(), Map.of("error", e.body()));
     }
 }

@@ -455,7 +455,7 @@ class RealtimeTest {
     }
 
     private static String wsUrl() {
-        return TestServer.baseUrl().replace("http://", "ws://") + "/api/v1/realtime";
+        return "ws://127.0.0.1:" + TestServer.get().realtimePort() + "/api/v1/realtime";
     }
 
     private static void sleep(long millis) {

@@ -1,0 +1,193 @@
+package dev.herald.realtime;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One selector thread of the {@link Gateway}: it reads its sockets, writes their queued frames, and
+ * runs what other threads hand it ({@link #execute}, {@link #flush}). A fan-out to many sockets is
+ * therefore written by every loop in parallel, each socket's frames in order. Once a second it
+ * drops handshakes that take too long; every {@link #HEARTBEAT} it pings open sockets and drops
+ * those that stayed silent through two of them (peers that vanished without closing).
+ */
+final class GatewayLoop implements Runnable {
+    private static final Logger LOG = Logger.getLogger(GatewayLoop.class.getName());
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration HEARTBEAT = Duration.ofSeconds(30);
+
+    private final RealtimeHub hub;
+    private final Selector selector;
+    private final Thread thread;
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Queue<WsSocket> flushes = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeRequested = new AtomicBoolean();
+    /** Sockets still shaking hands, oldest first. */
+    private final ArrayDeque<WsSocket> handshaking = new ArrayDeque<>();
+    private volatile boolean running = true;
+    private long now = System.nanoTime();
+    private long nextHeartbeat = now + HEARTBEAT.toNanos();
+
+    GatewayLoop(RealtimeHub hub, String name) throws IOException {
+        this.hub = hub;
+        this.selector = Selector.open();
+        this.thread = Thread.ofPlatform().name(name).unstarted(this);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** The loop's clock, read once per round: frames use it to note when a client was last heard. */
+    long now() {
+        return now;
+    }
+
+    void accept(SocketChannel channel) {
+        execute(() -> {
+            try {
+                channel.configureBlocking(false);
+                WsSocket socket = new WsSocket(channel, this, hub, now);
+                socket.registered(channel.register(selector, SelectionKey.OP_READ, socket));
+                handshaking.add(socket);
+            } catch (IOException e) {
+                closeQuietly(channel);
+            }
+        });
+    }
+
+    void execute(Runnable task) {
+        tasks.add(task);
+        wake();
+    }
+
+    void flush(WsSocket socket) {
+        flushes.add(socket);
+        wake();
+    }
+
+    private void wake() {
+        if (Thread.currentThread() != thread && wakeRequested.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        long nextSweep = now + 1_000_000_000L;
+        while (running) {
+            try {
+                wakeRequested.set(false);
+                runQueued();
+                int ready = tasks.isEmpty() && flushes.isEmpty() ? selector.select(1_000) : selector.selectNow();
+                now = System.nanoTime();
+                if (ready > 0) {
+                    Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+                    while (keys.hasNext()) {
+                        SelectionKey key = keys.next();
+                        keys.remove();
+                        handle(key);
+                    }
+                }
+                if (now - nextSweep >= 0) {
+                    nextSweep = now + 1_000_000_000L;
+                    sweep();
+                }
+            } catch (ClosedSelectorException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "Realtime gateway loop", e);
+            }
+        }
+    }
+
+    private void runQueued() {
+        for (Runnable task; (task = tasks.poll()) != null; ) {
+            task.run();
+        }
+        for (WsSocket socket; (socket = flushes.poll()) != null; ) {
+            socket.flush();
+        }
+    }
+
+    private void handle(SelectionKey key) {
+        WsSocket socket = (WsSocket) key.attachment();
+        try {
+            if (key.isValid() && key.isWritable()) {
+                socket.flush();
+            }
+            if (key.isValid() && key.isReadable()) {
+                socket.readable(readBuffer);
+            }
+        } catch (java.nio.channels.CancelledKeyException e) {
+            socket.gone();
+        }
+    }
+
+    private void sweep() {
+        while (!handshaking.isEmpty()) {
+            WsSocket oldest = handshaking.peekFirst();
+            if (oldest.state() == WsSocket.State.HANDSHAKE || oldest.state() == WsSocket.State.AUTHENTICATING) {
+                if (now - oldest.acceptedNanos < HANDSHAKE_TIMEOUT.toNanos()) {
+                    break;
+                }
+                oldest.gone();
+            }
+            handshaking.pollFirst();
+        }
+        if (now - nextHeartbeat >= 0) {
+            nextHeartbeat = now + HEARTBEAT.toNanos();
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof WsSocket socket && socket.state() == WsSocket.State.OPEN) {
+                    if (now - socket.lastHeardNanos > 2 * HEARTBEAT.toNanos()) {
+                        socket.gone();
+                    } else {
+                        socket.ping();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Says goodbye to every socket (code 1001) and stops; the hub forgets this node's subscriptions itself. */
+    void close() {
+        execute(() -> {
+            running = false;
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof WsSocket socket) {
+                    socket.stop();
+                }
+            }
+        });
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "closing a selector", e);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing to release
+        }
+    }
+}
