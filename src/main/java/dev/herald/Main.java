@@ -221,8 +221,8 @@ public final class Main {
                 .routing(routing -> routing(routing, services))
                 .build()
                 .start();
-        Gateway gateway = new Gateway(realtime, config.host(), config.realtimePort(), Runtime.getRuntime().availableProcessors())
-                .start();
+        Gateway gateway = new Gateway(realtime, config.host(), config.realtimePort(), Runtime.getRuntime().availableProcessors(),
+                Gateway.HEARTBEAT).start();
         return new Running(server, gateway,
                 List.of(gateway, messageWriter, workers, webhookSender, pusher, feedCache, chatCache, realtime),
                 database, embedded, adminToken, services);

@@ -7,6 +7,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -18,20 +19,22 @@ import java.util.logging.Logger;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+    /** How often open sockets are pinged; one silent through two of these is dropped. */
+    public static final Duration HEARTBEAT = Duration.ofSeconds(30);
 
     private final ServerSocketChannel server;
     private final GatewayLoop[] loops;
     private final Thread acceptor;
     private volatile boolean open = true;
 
-    public Gateway(RealtimeHub hub, String host, int port, int threads) {
+    public Gateway(RealtimeHub hub, String host, int port, int threads, Duration heartbeat) {
         try {
             server = ServerSocketChannel.open();
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(new InetSocketAddress(host, port), 4096);
             loops = new GatewayLoop[threads];
             for (int i = 0; i < threads; i++) {
-                loops[i] = new GatewayLoop(hub, "realtime-loop-" + i);
+                loops[i] = new GatewayLoop(hub, "realtime-loop-" + i, heartbeat);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not open the realtime port " + host + ":" + port, e);

@@ -19,13 +19,12 @@ import java.util.logging.Logger;
  * One selector thread of the {@link Gateway}: it reads its sockets, writes their queued frames, and
  * runs what other threads hand it ({@link #execute}, {@link #flush}). A fan-out to many sockets is
  * therefore written by every loop in parallel, each socket's frames in order. Once a second it
- * drops handshakes that take too long; every {@link #HEARTBEAT} it pings open sockets and drops
- * those that stayed silent through two of them (peers that vanished without closing).
+ * drops handshakes that take too long; every heartbeat it pings open sockets and drops those that
+ * stayed silent through two of them (peers that vanished without closing).
  */
 final class GatewayLoop implements Runnable {
     private static final Logger LOG = Logger.getLogger(GatewayLoop.class.getName());
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration HEARTBEAT = Duration.ofSeconds(30);
 
     private final RealtimeHub hub;
     private final Selector selector;
@@ -34,14 +33,19 @@ final class GatewayLoop implements Runnable {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Queue<WsSocket> flushes = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
+    private final long heartbeatNanos;
+    private final long sweepNanos;
     /** Sockets still shaking hands, oldest first. */
     private final ArrayDeque<WsSocket> handshaking = new ArrayDeque<>();
     private volatile boolean running = true;
     private long now = System.nanoTime();
-    private long nextHeartbeat = now + HEARTBEAT.toNanos();
+    private long nextHeartbeat;
 
-    GatewayLoop(RealtimeHub hub, String name) throws IOException {
+    GatewayLoop(RealtimeHub hub, String name, Duration heartbeat) throws IOException {
         this.hub = hub;
+        this.heartbeatNanos = heartbeat.toNanos();
+        this.sweepNanos = Math.min(1_000_000_000L, heartbeatNanos);
+        this.nextHeartbeat = now + heartbeatNanos;
         this.selector = Selector.open();
         this.thread = Thread.ofPlatform().name(name).unstarted(this);
     }
@@ -86,12 +90,12 @@ final class GatewayLoop implements Runnable {
 
     @Override
     public void run() {
-        long nextSweep = now + 1_000_000_000L;
+        long nextSweep = now + sweepNanos;
         while (running) {
             try {
                 wakeRequested.set(false);
                 runQueued();
-                int ready = tasks.isEmpty() && flushes.isEmpty() ? selector.select(1_000) : selector.selectNow();
+                int ready = tasks.isEmpty() && flushes.isEmpty() ? selector.select(sweepNanos / 1_000_000) : selector.selectNow();
                 now = System.nanoTime();
                 if (ready > 0) {
                     Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
@@ -102,7 +106,7 @@ final class GatewayLoop implements Runnable {
                     }
                 }
                 if (now - nextSweep >= 0) {
-                    nextSweep = now + 1_000_000_000L;
+                    nextSweep = now + sweepNanos;
                     sweep();
                 }
             } catch (ClosedSelectorException e) {
@@ -148,10 +152,10 @@ final class GatewayLoop implements Runnable {
             handshaking.pollFirst();
         }
         if (now - nextHeartbeat >= 0) {
-            nextHeartbeat = now + HEARTBEAT.toNanos();
+            nextHeartbeat = now + heartbeatNanos;
             for (SelectionKey key : selector.keys()) {
                 if (key.attachment() instanceof WsSocket socket && socket.state() == WsSocket.State.OPEN) {
-                    if (now - socket.lastHeardNanos > 2 * HEARTBEAT.toNanos()) {
+                    if (now - socket.lastHeardNanos > 2 * heartbeatNanos) {
                         socket.gone();
                     } else {
                         socket.ping();

@@ -8,11 +8,14 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -92,10 +95,7 @@ class GatewayTest {
     @Test
     void anUnmaskedClientFrameIsAProtocolError() throws IOException {
         String token = world.as(world.customer("unmasked", world.productA)).token();
-        try (Raw raw = new Raw()) {
-            raw.write("GET /api/v1/realtime?token=" + token + " HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key() + "\r\n\r\n");
-            assertTrue(raw.readHead().startsWith("HTTP/1.1 101 "));
+        try (Raw raw = Raw.opened(TestServer.get().realtimePort(), token)) {
             byte[] body = "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
             byte[] unmasked = new byte[2 + body.length];
             unmasked[0] = (byte) 0x81;
@@ -106,6 +106,42 @@ class GatewayTest {
             assertEquals(0x8, close.opcode());
             assertEquals(1002, ((close.payload()[0] & 0xFF) << 8) | (close.payload()[1] & 0xFF));
             assertEquals(-1, raw.in.read());
+        }
+    }
+
+    @Test
+    void aClientThatAnswersNoPingsIsDroppedWhileOneThatDoesStays() throws IOException {
+        String token = world.as(world.customer("heartbeat", world.productA)).token();
+        try (Gateway gateway = new Gateway(TestServer.get().services().realtime(), "127.0.0.1", 0, 1, Duration.ofMillis(200)).start();
+             Raw silent = Raw.opened(gateway.port(), token);
+             Raw lively = Raw.opened(gateway.port(), token)) {
+            Instant until = Instant.now().plusMillis(1_500);
+            int answered = 0;
+            while (Instant.now().isBefore(until)) {
+                Raw.Frame ping = lively.readFrame();
+                assertEquals(0x9, ping.opcode());
+                lively.out.write(Raw.frame(true, 0xA, ping.payload()));
+                answered++;
+            }
+            assertTrue(answered >= 3, "pinged every 200 ms, got " + answered);
+
+            int pings = 0;
+            try {
+                for (;;) {
+                    assertEquals(0x9, silent.readFrame().opcode());
+                    pings++;
+                }
+            } catch (EOFException e) {
+                // dropped: what the test wants
+            }
+            assertTrue(pings >= 1 && pings <= 4, "pings before the drop: " + pings);
+
+            lively.out.write(Raw.frame(true, 0x1, "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8)));
+            Raw.Frame frame;
+            do {
+                frame = lively.readFrame();
+            } while (frame.opcode() == 0x9);
+            assertEquals("pong", Json.tree(frame.text()).get("type").asText());
         }
     }
 
@@ -137,10 +173,24 @@ class GatewayTest {
         }
 
         Raw() throws IOException {
-            socket = new Socket("127.0.0.1", TestServer.get().realtimePort());
+            this(TestServer.get().realtimePort());
+        }
+
+        Raw(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
             socket.setSoTimeout(10_000);
             in = new DataInputStream(socket.getInputStream());
             out = socket.getOutputStream();
+        }
+
+        /** A socket past a successful upgrade. */
+        static Raw opened(int port, String token) throws IOException {
+            Raw raw = new Raw(port);
+            raw.write("GET /api/v1/realtime?token=" + token + " HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key() + "\r\n\r\n");
+            String head = raw.readHead();
+            assertTrue(head.startsWith("HTTP/1.1 101 "), head);
+            return raw;
         }
 
         void write(String text) throws IOException {
