@@ -95,6 +95,9 @@ final class GatewayLoop implements Runnable {
             try {
                 wakeRequested.set(false);
                 runQueued();
+                if (!running) {
+                    return; // stopped by a task just run: no more selecting
+                }
                 int ready = tasks.isEmpty() && flushes.isEmpty() ? selector.select(sweepNanos / 1_000_000) : selector.selectNow();
                 now = System.nanoTime();
                 if (ready > 0) {
