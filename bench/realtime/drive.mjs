@@ -421,6 +421,7 @@ async function coordinator() {
         p99: percentile(lat, 99),
         max: lat.length ? lat[lat.length - 1] : NaN,
         fanoutSpanMedianMs: spans.length ? [...spans].sort((a, b) => a - b)[Math.floor(spans.length / 2)] : NaN,
+        fanoutSpansMs: spans.map((x) => Math.round(x)),
         deliveriesPerSec: spanSum > 0 ? (delivered * 1000) / spanSum : NaN,
         memBefore: mem0,
         memAfter: mem1,

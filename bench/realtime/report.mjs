@@ -68,7 +68,7 @@ ${table}
   default app from \`SOKETI_DEFAULT_APP_*\`, UDP discovery bound to and aimed at 127.0.0.1 (\`bench/realtime/soketi.json\`). Each socket connects to
   \`/app/<key>?protocol=7\`, sends \`pusher:subscribe\` for the public channel \`bench\` after \`pusher:connection_established\`, and counts as subscribed
   at \`pusher_internal:subscription_succeeded\`. A publish is \`POST /apps/<id>/events\` signed with the Pusher HMAC-SHA256 auth signature.
-- **Warm-up:** before the measured runs, each server gets 1,000 subscribers and 5 publishes (discarded), then 10 s of rest.
+- **Warm-up:** before the measured runs, each server gets the largest N of subscribers and 10 publishes (discarded), then 10 s of rest.
 - **Driver:** \`bench/realtime/drive.mjs\` on Node ${ctx.node} with its own minimal RFC 6455 client over \`node:net\` (handshake with the \`Sec-WebSocket-Accept\` check, masked client frames, pong, close; no extensions), ${ctx.workers} processes holding the sockets, at most 200 handshakes in flight per process,
   the same code path for both servers apart from the protocol.
 - **Latency:** the publisher writes its send time (performance.timeOrigin + performance.now(), taken just before the HTTP request) into the message;

@@ -120,14 +120,16 @@ if grep -qi "fallback" "$tmp/soketi.log"; then
 fi
 soketi_cfg="{\"port\":$soketi_port,\"appId\":\"bench-app\",\"key\":\"bench-key\",\"secret\":\"bench-secret\",\"pid\":$soketi_pid,\"pusherChannel\":\"bench\"}"
 
-# --- warm-up (discarded): 1,000 subscribers and 5 publishes against each, so neither is measured cold (JIT, first
-# allocations, soketi's post-startup GC), then a pause for the memory baselines to settle
+# --- warm-up (discarded): the largest N of subscribers and 10 publishes against each, so neither is measured cold (JIT,
+# first allocations, soketi's post-startup GC), then a pause for the memory baselines to settle. 1,000 subscribers and
+# 5 publishes were too few: Herald's JIT compilers still took ~0.5 s of CPU during the measured 10,000-subscriber run
+# (per-connection code had run 1,000 times, below C2's thresholds).
 started=$(date +%s)
 for target in herald soketi; do
     cfg="$herald_cfg"
     [ "$target" = soketi ] && cfg="$soketi_cfg"
     echo "bench/realtime: warm-up $target (not measured)" >&2
-    node "$here/drive.mjs" --target "$target" --n 1000 --workers "$workers" --publishes 5 --interval "$interval" \
+    node "$here/drive.mjs" --target "$target" --n "$max_n" --workers "$workers" --publishes 10 --interval "$interval" \
         --config "$cfg" >"$tmp/warmup-$target.json"
 done
 sleep 10

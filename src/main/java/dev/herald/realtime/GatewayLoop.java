@@ -19,8 +19,9 @@ import java.util.logging.Logger;
  * One selector thread of the {@link Gateway}: it reads its sockets, writes their queued frames, and
  * runs what other threads hand it ({@link #execute}, {@link #flush}). A fan-out to many sockets is
  * therefore written by every loop in parallel, each socket's frames in order. Once a second it
- * drops handshakes that take too long; every heartbeat it pings open sockets and drops those that
- * stayed silent through two of them (peers that vanished without closing).
+ * drops handshakes that take too long, pings each open socket once a heartbeat (spread out, see
+ * {@link #firstPing}) and drops those that sent nothing, not even the pong, from one ping to the next
+ * (peers that vanished without closing).
  */
 final class GatewayLoop implements Runnable {
     private static final Logger LOG = Logger.getLogger(GatewayLoop.class.getName());
@@ -39,13 +40,11 @@ final class GatewayLoop implements Runnable {
     private final ArrayDeque<WsSocket> handshaking = new ArrayDeque<>();
     private volatile boolean running = true;
     private long now = System.nanoTime();
-    private long nextHeartbeat;
 
     GatewayLoop(RealtimeHub hub, String name, Duration heartbeat) throws IOException {
         this.hub = hub;
         this.heartbeatNanos = heartbeat.toNanos();
         this.sweepNanos = Math.min(1_000_000_000L, heartbeatNanos);
-        this.nextHeartbeat = now + heartbeatNanos;
         this.selector = Selector.open();
         this.thread = Thread.ofPlatform().name(name).unstarted(this);
     }
@@ -64,6 +63,7 @@ final class GatewayLoop implements Runnable {
             try {
                 channel.configureBlocking(false);
                 WsSocket socket = new WsSocket(channel, this, hub, now);
+                socket.nextPingNanos = firstPing();
                 socket.registered(channel.register(selector, SelectionKey.OP_READ, socket));
                 handshaking.add(socket);
             } catch (IOException e) {
@@ -154,18 +154,29 @@ final class GatewayLoop implements Runnable {
             }
             handshaking.pollFirst();
         }
-        if (now - nextHeartbeat >= 0) {
-            nextHeartbeat = now + heartbeatNanos;
-            for (SelectionKey key : selector.keys()) {
-                if (key.attachment() instanceof WsSocket socket && socket.state() == WsSocket.State.OPEN) {
-                    if (now - socket.lastHeardNanos > 2 * heartbeatNanos) {
-                        socket.gone();
-                    } else {
-                        socket.ping();
-                    }
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof WsSocket socket && socket.state() == WsSocket.State.OPEN) {
+                if (now - socket.nextPingNanos < 0) {
+                    continue;
+                }
+                if (socket.pingedNanos != 0 && socket.lastHeardNanos - socket.pingedNanos < 0) {
+                    socket.gone(); // nothing, not even the pong, in a whole heartbeat since the last ping
+                } else {
+                    socket.pingedNanos = now;
+                    socket.nextPingNanos = now + heartbeatNanos;
+                    socket.ping();
                 }
             }
         }
+    }
+
+    /**
+     * When a new socket is first pinged: one heartbeat after it connected, plus up to half a heartbeat at
+     * random, so that sockets which connected together (a deploy, a reconnect wave) are not all pinged,
+     * and do not all answer, in the same instant.
+     */
+    long firstPing() {
+        return now + heartbeatNanos + java.util.concurrent.ThreadLocalRandom.current().nextLong(heartbeatNanos / 2 + 1);
     }
 
     /** Says goodbye to every socket (code 1001) and stops; the hub forgets this node's subscriptions itself. */

@@ -127,7 +127,6 @@ record WsHandshake(String authorization, String token, String key) {
             case 401 -> "Unauthorized";
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
-            case 431 -> "Request Header Fields Too Large";
             case 503 -> "Service Unavailable";
             default -> "Error";
         };

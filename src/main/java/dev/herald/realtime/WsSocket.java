@@ -47,6 +47,8 @@ final class WsSocket {
     private byte[] message;
     private int messageLength;
     long lastHeardNanos;
+    long nextPingNanos;
+    long pingedNanos;
 
     // Write side, guarded by this.
     private ArrayDeque<ByteBuffer> out;

@@ -112,7 +112,7 @@ class GatewayTest {
     @Test
     void aClientThatAnswersNoPingsIsDroppedWhileOneThatDoesStays() throws IOException {
         String token = world.as(world.customer("heartbeat", world.productA)).token();
-        try (Gateway gateway = new Gateway(TestServer.get().services().realtime(), "127.0.0.1", 0, 1, Duration.ofMillis(200)).start();
+        try (Gateway gateway = new Gateway(TestServer.get().services().realtime(), "127.0.0.1", 0, 1, Duration.ofMillis(300)).start();
              Raw silent = Raw.opened(gateway.port(), token);
              Raw lively = Raw.opened(gateway.port(), token)) {
             Instant until = Instant.now().plusMillis(1_500);
@@ -123,7 +123,7 @@ class GatewayTest {
                 lively.out.write(Raw.frame(true, 0xA, ping.payload()));
                 answered++;
             }
-            assertTrue(answered >= 3, "pinged every 200 ms, got " + answered);
+            assertTrue(answered >= 3, "pinged every 300 ms, got " + answered);
 
             int pings = 0;
             try {
