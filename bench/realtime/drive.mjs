@@ -299,6 +299,20 @@ function rssOf(pid) {
     return Number(m[1]) * 1024;
 }
 
+// soketi's RSS keeps falling for a while after a busy run (V8 shrinks its heap when allocation stops), which made its
+// idle-connection delta negative after the warm-up at the largest N: wait until it has stopped moving (Herald's
+// baseline is taken after forced collections instead).
+async function settled(pid, log) {
+    const readings = [rssOf(pid)];
+    for (let i = 0; i < 60; i++) {
+        await sleep(500);
+        readings.push(rssOf(pid));
+        const recent = readings.slice(-5);
+        if (recent.length === 5 && Math.max(...recent) - Math.min(...recent) < 1 << 20) return;
+    }
+    log(`RSS still moving after 30 s: ${readings.slice(-5).join(', ')}`);
+}
+
 async function memory(o) {
     if (o.target === 'herald') {
         const r = await fetch(`http://127.0.0.1:${o.config.memPort}/mem`);
@@ -350,6 +364,7 @@ async function coordinator() {
     await Promise.all(workers.map((w) => w.expect('ready')));
 
     await sleep(1000);
+    if (o.target !== 'herald') await settled(o.config.pid, log);
     const mem0 = await memory(o);
     log(`memory before: ${JSON.stringify(mem0)}; connecting ${n} sockets from ${o.workers} processes, ${o.inflight} handshakes in flight each`);
     const per = Math.ceil(n / o.workers);

@@ -76,7 +76,7 @@ ${table}
 - **Deliveries per second:** all deliveries / Σ over publishes of (last delivery of that publish − its send time).
 - **Connect + subscribe:** from telling the driver processes to connect until every socket's subscription was acknowledged.
 - **Memory per idle connection:** server memory before connecting and ${3} s after the last subscription acknowledgement, no traffic in between, Δ / N.
-  soketi: VmRSS of its process (\`/proc/<pid>/status\`; no GC forced). Herald: VmRSS of its JVM (\`/proc/self/status\`) and, separately, Java heap used after
+  soketi: VmRSS of its process (\`/proc/<pid>/status\`; no GC forced; the baseline once its RSS has stopped moving, < 1 MiB over 2 s, as V8 shrinks its heap for a while after a busy run). Herald: VmRSS of its JVM (\`/proc/self/status\`) and, separately, Java heap used after
   three \`System.gc()\` calls (HeraldServer's \`/mem\`), both read after those collections; the target is judged on the larger of the two.
   The embedded PostgreSQL is a separate process and is not counted (idle connections do not touch it after subscribing).
 - Total time of the warm-up and the runs (after build and setup): ${Math.floor(ctx.elapsed / 60)} min ${ctx.elapsed % 60} s.${ctx.sizes !== '1000 10000' || ctx.users !== 100 || ctx.workers !== 2 ? `\n- **Non-default trial settings:** sizes ${ctx.sizes}, users ${ctx.users}, driver processes ${ctx.workers}.` : ''}
