@@ -180,6 +180,9 @@ function worker() {
             if (cfg.target === 'herald') {
                 port = cfg.wsPort;
                 path = `/api/v1/realtime?token=${encodeURIComponent(cfg.tokens[index % cfg.tokens.length])}`;
+            } else if (cfg.target === 'floor') {
+                port = cfg.port;
+                path = '/';
             } else {
                 port = cfg.port;
                 path = `/app/${cfg.key}?protocol=7&client=js&version=8.4.0`;
@@ -188,13 +191,13 @@ function worker() {
                 error: (why) => finish(false, why),
                 close: (code) => finish(false, 'closed ' + code),
                 open: () => {
-                    if (cfg.target === 'herald') {
+                    if (cfg.target !== 'soketi') {
                         ws.send(JSON.stringify({ type: 'subscribe', stream: 'channel:' + cfg.channel }));
                     }
                 },
                 text: (text, t) => {
                     if (onFrame(text, t)) return;
-                    if (cfg.target === 'herald') {
+                    if (cfg.target !== 'soketi') {
                         if (text.includes('"type":"subscribed"')) finish(true);
                         else if (text.includes('"type":"error"')) finish(false, text);
                     } else {
@@ -325,7 +328,9 @@ async function publish(o, seq) {
     const sent = now();
     const content = `${MARK}${seq}|${sent.toFixed(3)}|fan-out bench message`;
     let res;
-    if (o.target === 'herald') {
+    if (o.target === 'floor') {
+        res = await fetch(`http://127.0.0.1:${o.config.publishPort}/publish`, { method: 'POST', body: content });
+    } else if (o.target === 'herald') {
         res = await fetch(`http://127.0.0.1:${o.config.port}/api/v1/messages`, {
             method: 'POST',
             headers: { authorization: 'Bearer ' + o.config.tokens[0], 'content-type': 'application/json' },
@@ -364,7 +369,7 @@ async function coordinator() {
     await Promise.all(workers.map((w) => w.expect('ready')));
 
     await sleep(1000);
-    if (o.target !== 'herald') await settled(o.config.pid, log);
+    if (o.target === 'soketi') await settled(o.config.pid, log);
     const mem0 = await memory(o);
     log(`memory before: ${JSON.stringify(mem0)}; connecting ${n} sockets from ${o.workers} processes, ${o.inflight} handshakes in flight each`);
     const per = Math.ceil(n / o.workers);

@@ -1,6 +1,6 @@
 // bench/realtime: turns drive.mjs's result files into the markdown table (stdout) and bench/results/realtime.md.
 //   node report.mjs <dir with result-<target>-<n>.json> '<context json>' <output .md>
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [dir, contextJson, outFile] = process.argv.slice(2);
 const ctx = JSON.parse(contextJson);
@@ -19,6 +19,9 @@ let allPass = true;
 for (const n of sizes) {
     const h = load('herald', n);
     const s = load('soketi', n);
+    // The floor (FloorServer.java): one write per socket and nothing else, on the same cores and driver.
+    const f = existsSync(`${dir}/result-floor-${n}.json`) ? load('floor', n) : null;
+    const fl = (v) => (f ? ` ${v(f)} |` : '');
     const complete = (r) => r.subscribed === r.n && r.delivered === r.expectedDeliveries;
     // Herald's memory figure for the target: the larger of its JVM's RSS delta and its heap-after-GC delta.
     const hMem = Math.max(h.rssPerConn, h.heapPerConn ?? -Infinity);
@@ -31,15 +34,15 @@ for (const n of sizes) {
     };
     for (const v of Object.values(checks)) if (v === false) allPass = false;
     lines.push(`### N = ${int(n)} subscribers, ${h.publishes} publishes ${h.intervalMs} ms apart`, '');
-    lines.push('| Metric | Herald | soketi | Target | Herald vs target |');
-    lines.push('| --- | --- | --- | --- | --- |');
-    lines.push(`| Subscribed / deliveries received | ${int(h.subscribed)} of ${int(h.n)} / ${int(h.delivered)} of ${int(h.expectedDeliveries)} | ${int(s.subscribed)} of ${int(s.n)} / ${int(s.delivered)} of ${int(s.expectedDeliveries)} | all | ${verdict(checks.complete)}${complete(s) ? '' : ' (soketi incomplete)'} |`);
-    lines.push(`| Delivery latency p50 | ${ms(h.p50)} | ${ms(s.p50)} | — | — |`);
-    lines.push(`| Delivery latency p99 (max) | ${ms(h.p99)} (${ms(h.max)}) | ${ms(s.p99)} (${ms(s.max)}) | ≤ ½ × soketi = ${ms(0.5 * s.p99)} | ${verdict(checks.p99)} (${(h.p99 / s.p99).toFixed(2)}×) |`);
-    lines.push(`| Deliveries per second | ${rate(h.deliveriesPerSec)} | ${rate(s.deliveriesPerSec)} | ≥ 1.5 × soketi = ${rate(1.5 * s.deliveriesPerSec)} | ${verdict(checks.rate)} (${(h.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}×) |`);
-    lines.push(`| Median time from publish to last delivery | ${ms(h.fanoutSpanMedianMs)} | ${ms(s.fanoutSpanMedianMs)} | — | — |`);
-    lines.push(`| Connect + subscribe, all ${int(n)} | ${sec(h.connectMs)} | ${sec(s.connectMs)} | ${n >= 10000 ? '≤ 2 s' : '—'} | ${checks.connect == null ? '—' : verdict(checks.connect)} |`);
-    lines.push(`| Memory per idle connection | ${kb(hMem)} (JVM RSS Δ ${kb(h.rssPerConn)}, heap-after-GC Δ ${kb(h.heapPerConn)}) | ${kb(s.rssPerConn)} (RSS Δ) | ≤ soketi | ${checks.mem == null ? 'n/a (soketi RSS fell: GC noise)' : verdict(checks.mem)} |`);
+    lines.push(`| Metric | Herald | soketi | Target | Herald vs target${f ? ' | floor (not a server)' : ''} |`);
+    lines.push(`| --- | --- | --- | --- | ---${f ? ' | ---' : ''} |`);
+    lines.push(`| Subscribed / deliveries received | ${int(h.subscribed)} of ${int(h.n)} / ${int(h.delivered)} of ${int(h.expectedDeliveries)} | ${int(s.subscribed)} of ${int(s.n)} / ${int(s.delivered)} of ${int(s.expectedDeliveries)} | all | ${verdict(checks.complete)}${complete(s) ? '' : ' (soketi incomplete)'} |${fl((r) => `${int(r.subscribed)} / ${int(r.delivered)}`)}`);
+    lines.push(`| Delivery latency p50 | ${ms(h.p50)} | ${ms(s.p50)} | — | — |${fl((r) => ms(r.p50))}`);
+    lines.push(`| Delivery latency p99 (max) | ${ms(h.p99)} (${ms(h.max)}) | ${ms(s.p99)} (${ms(s.max)}) | ≤ ½ × soketi = ${ms(0.5 * s.p99)} | ${verdict(checks.p99)} (${(h.p99 / s.p99).toFixed(2)}×) |${fl((r) => `${ms(r.p99)} (${ms(r.max)}) = ${(r.p99 / s.p99).toFixed(2)}× soketi`)}`);
+    lines.push(`| Deliveries per second | ${rate(h.deliveriesPerSec)} | ${rate(s.deliveriesPerSec)} | ≥ 1.5 × soketi = ${rate(1.5 * s.deliveriesPerSec)} | ${verdict(checks.rate)} (${(h.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}×) |${fl((r) => `${rate(r.deliveriesPerSec)} = ${(r.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}× soketi`)}`);
+    lines.push(`| Median time from publish to last delivery | ${ms(h.fanoutSpanMedianMs)} | ${ms(s.fanoutSpanMedianMs)} | — | — |${fl((r) => ms(r.fanoutSpanMedianMs))}`);
+    lines.push(`| Connect + subscribe, all ${int(n)} | ${sec(h.connectMs)} | ${sec(s.connectMs)} | ${n >= 10000 ? '≤ 2 s' : '—'} | ${checks.connect == null ? '—' : verdict(checks.connect)} |${fl((r) => sec(r.connectMs))}`);
+    lines.push(`| Memory per idle connection | ${kb(hMem)} (JVM RSS Δ ${kb(h.rssPerConn)}, heap-after-GC Δ ${kb(h.heapPerConn)}) | ${kb(s.rssPerConn)} (RSS Δ) | ≤ soketi | ${checks.mem == null ? 'n/a (soketi RSS fell: GC noise)' : verdict(checks.mem)} |${fl((r) => `${kb(r.rssPerConn)} (RSS Δ)`)}`);
     lines.push('');
     const failures = [h, s].filter((r) => r.connectFailures > 0).map((r) => `${r.target}: ${r.connectFailures} sockets failed to subscribe, e.g. ${JSON.stringify(r.connectFailureSamples)}`);
     if (failures.length) lines.push(...failures.map((f) => `- ${f}`), '');
@@ -47,13 +50,13 @@ for (const n of sizes) {
 const table = lines.join('\n');
 process.stdout.write(table + '\n');
 
-const raw = sizes.flatMap((n) => ['herald', 'soketi'].map((t) => load(t, n)));
+const raw = sizes.flatMap((n) => ['herald', 'soketi', 'floor'].filter((t) => existsSync(`${dir}/result-${t}-${n}.json`)).map((t) => load(t, n)));
 const md = `# Realtime fan-out: Herald vs soketi
 
 Written by \`bench/realtime/run.sh\` (revision \`${ctx.revision}\`). ${allPass ? 'All targets met.' : 'Not all targets met.'}
 
 One message fanned out to N WebSocket subscribers of one channel on one node, ${ctx.publishes} publishes ${ctx.interval} ms apart,
-Herald and soketi ${ctx.soketi} in the same run on the same machine (both servers up the whole time; at each N Herald runs first, then soketi).
+Herald and soketi ${ctx.soketi} in the same run on the same machine, with the floor beside them (all up the whole time; at each N Herald runs first, then soketi, then the floor).
 
 ${table}
 ## How it was measured
@@ -68,6 +71,10 @@ ${table}
   default app from \`SOKETI_DEFAULT_APP_*\`, UDP discovery bound to and aimed at 127.0.0.1 (\`bench/realtime/soketi.json\`). Each socket connects to
   \`/app/<key>?protocol=7\`, sends \`pusher:subscribe\` for the public channel \`bench\` after \`pusher:connection_established\`, and counts as subscribed
   at \`pusher_internal:subscription_succeeded\`. A publish is \`POST /apps/<id>/events\` signed with the Pusher HMAC-SHA256 auth signature.
+- **Floor:** \`bench/realtime/FloorServer.java\` (same JDK, one selector thread per core) upgrades any request, answers the first client
+  frame with \`{"type":"subscribed"}\` and writes each \`POST /publish\` body as one text frame to every socket: no authentication, JSON,
+  database or queueing. It is not a competitor but the bound the kernel and the driver set for any server on these cores (its p99/rate
+  ratios to soketi show whether a target is reachable here at all). Runs after soketi at each N.
 - **Warm-up:** before the measured runs, each server gets the largest N of subscribers and 10 publishes (discarded), then 10 s of rest.
 - **Driver:** \`bench/realtime/drive.mjs\` on Node ${ctx.node} with its own minimal RFC 6455 client over \`node:net\` (handshake with the \`Sec-WebSocket-Accept\` check, masked client frames, pong, close; no extensions), ${ctx.workers} processes holding the sockets, at most 200 handshakes in flight per process,
   the same code path for both servers apart from the protocol.

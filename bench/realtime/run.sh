@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The realtime fan-out benchmark: one message fanned out to N WebSocket subscribers of one channel on one node
-# (N = 1,000, then 10,000; 20 publishes 500 ms apart), Herald next to soketi doing the same in the same run.
+# (N = 1,000, then 10,000; 20 publishes 500 ms apart), Herald next to soketi doing the same in the same run, and next
+# to a floor (FloorServer.java: one write per socket and nothing else) that shows what these cores allow any server.
 # Prints a markdown table with PASS/FAIL against the targets and writes it, with the run's context, to
 # bench/results/realtime.md. Stops everything it started.
 #
@@ -63,8 +64,14 @@ fi
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/herald-bench-realtime.XXXXXX")"
 herald_pid=""
 soketi_pid=""
+floor_pid=""
 cleanup() {
     set +e
+    if [ -n "$floor_pid" ] && kill -0 "$floor_pid" 2>/dev/null; then
+        exec 4>&- # FloorServer exits when its stdin closes
+        sleep 1
+        kill "$floor_pid" 2>/dev/null
+    fi
     if [ -n "$soketi_pid" ] && kill -0 "$soketi_pid" 2>/dev/null; then
         kill "$soketi_pid"
         for _ in $(seq 150); do kill -0 "$soketi_pid" 2>/dev/null || break; sleep 0.2; done # soketi has a shutdown grace period
@@ -120,25 +127,40 @@ if grep -qi "fallback" "$tmp/soketi.log"; then
 fi
 soketi_cfg="{\"port\":$soketi_port,\"appId\":\"bench-app\",\"key\":\"bench-key\",\"secret\":\"bench-secret\",\"pid\":$soketi_pid,\"pusherChannel\":\"bench\"}"
 
+# --- the floor: one write per socket and nothing else (see FloorServer.java), same JDK
+echo "bench/realtime: starting the floor (bench/realtime/FloorServer.java)" >&2
+mkfifo "$tmp/floor.in"
+"$JAVA_HOME/bin/java" -Xmx1g "$here/FloorServer.java" <"$tmp/floor.in" >"$tmp/floor.out" 2>"$tmp/floor.log" &
+floor_pid=$!
+exec 4>"$tmp/floor.in"
+for _ in $(seq 120); do
+    [ -s "$tmp/floor.out" ] && break
+    kill -0 "$floor_pid" 2>/dev/null || { echo "bench/realtime: the floor exited:" >&2; cat "$tmp/floor.log" >&2; exit 1; }
+    sleep 0.5
+done
+floor_cfg="$(head -1 "$tmp/floor.out")"
+
 # --- warm-up (discarded): the largest N of subscribers and 10 publishes against each, so neither is measured cold (JIT,
 # first allocations, soketi's post-startup GC), then a pause for the memory baselines to settle. 1,000 subscribers and
 # 5 publishes were too few: Herald's JIT compilers still took ~0.5 s of CPU during the measured 10,000-subscriber run
 # (per-connection code had run 1,000 times, below C2's thresholds).
 started=$(date +%s)
-for target in herald soketi; do
+for target in herald soketi floor; do
     cfg="$herald_cfg"
     [ "$target" = soketi ] && cfg="$soketi_cfg"
+    [ "$target" = floor ] && cfg="$floor_cfg"
     echo "bench/realtime: warm-up $target (not measured)" >&2
     node "$here/drive.mjs" --target "$target" --n "$max_n" --workers "$workers" --publishes 10 --interval "$interval" \
         --config "$cfg" >"$tmp/warmup-$target.json"
 done
 sleep 10
 
-# --- the runs: at each N, Herald then soketi (both servers up the whole time; the idle one is idle)
+# --- the runs: at each N, Herald, then soketi, then the floor (all up the whole time; the idle ones are idle)
 for n in $sizes; do
-    for target in herald soketi; do
+    for target in herald soketi floor; do
         cfg="$herald_cfg"
         [ "$target" = soketi ] && cfg="$soketi_cfg"
+        [ "$target" = floor ] && cfg="$floor_cfg"
         echo "bench/realtime: N=$n $target" >&2
         node "$here/drive.mjs" --target "$target" --n "$n" --workers "$workers" --publishes "$publishes" --interval "$interval" \
             --config "$cfg" >"$tmp/result-$target-$n.json"

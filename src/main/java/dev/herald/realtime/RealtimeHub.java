@@ -37,7 +37,7 @@ import java.util.logging.Logger;
  * Every node hears the same {@code herald_changes} notifications (see V6__feed_invalidation.sql and V7__realtime.sql) and pushes
  * to its own connections only; the database is the one place streams are numbered and kept, so any
  * number of nodes serve clients without talking to each other. Sending never blocks: each client has
- * a bounded queue of its own ({@link Connection}).
+ * a bounded queue of its own ({@link WsSocket}).
  */
 public final class RealtimeHub implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RealtimeHub.class.getName());
