@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -73,25 +74,18 @@ public final class FloorServer {
         server.close();
     }
 
+    /** A text frame; the floor only ever sends short ones (the subscribe answer and the bench's messages). */
     static byte[] frame(byte[] payload) {
-        int n = payload.length;
-        int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
-        byte[] out = new byte[header + n];
-        out[0] = (byte) 0x81;
-        if (n < 126) {
-            out[1] = (byte) n;
-        } else if (n <= 0xFFFF) {
-            out[1] = 126;
-            out[2] = (byte) (n >> 8);
-            out[3] = (byte) n;
-        } else {
-            out[1] = 127;
-            for (int i = 0; i < 8; i++) {
-                out[2 + i] = (byte) ((long) n >> (56 - 8 * i));
-            }
+        if (payload.length > 0xFFFF) {
+            throw new IllegalArgumentException("the floor sends frames of at most 64 KiB");
         }
-        System.arraycopy(payload, 0, out, header, n);
-        return out;
+        ByteBuffer out = ByteBuffer.allocate(4 + payload.length).put((byte) 0x81);
+        if (payload.length < 126) {
+            out.put((byte) payload.length);
+        } else {
+            out.put((byte) 126).putShort((short) payload.length);
+        }
+        return Arrays.copyOf(out.put(payload).array(), out.position());
     }
 
     /** One selector thread and its sockets. */
