@@ -179,7 +179,7 @@ final class Connection implements RealtimeHub.FeedClient {
 
     /** Closes the socket under a client that did not read up to its close frame in time. */
     void terminate() {
-        socket.terminate();
+        socket.gone();
     }
 
     /** The socket closed: drop everything the connection held. */

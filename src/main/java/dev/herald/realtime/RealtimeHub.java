@@ -321,7 +321,6 @@ public final class RealtimeHub implements AutoCloseable {
         ChannelStream s = streams.get(name);
         if (s != null) {
             // Not on the committing thread: that is the message writer's, and it has the next group to write.
-            // A virtual thread also starts each subscriber's writer on its carrier's own queue.
             Thread.startVirtualThread(() -> sendCommitted(s, frames));
         }
     }

@@ -166,7 +166,7 @@ final class WsSocket {
         if (state != State.AUTHENTICATING) {
             return;
         }
-        queue(ByteBuffer.wrap(request.accepted()), false, false, false);
+        queue(ByteBuffer.wrap(request.accepted()), false, false);
         Connection c = new Connection(hub, this, user);
         connection = c;
         state = State.OPEN;
@@ -179,7 +179,7 @@ final class WsSocket {
 
     private void refuse(ApiException e) {
         state = State.CLOSED;
-        queue(ByteBuffer.wrap(WsHandshake.refused(e)), false, true, true);
+        queue(ByteBuffer.wrap(WsHandshake.refused(e)), false, true);
     }
 
     /** Parses complete frames (RFC 6455 §5.2); returns how many bytes it used. */
@@ -251,7 +251,7 @@ final class WsSocket {
                     return length;
                 }
                 case WsFrame.PING -> queue(WsFrame.control(WsFrame.PONG, Arrays.copyOfRange(data, start, start + n)).view(),
-                        false, false, false);
+                        false, false);
                 case WsFrame.PONG -> {
                     // lastHeardNanos is all a pong is for
                 }
@@ -324,41 +324,37 @@ final class WsSocket {
     /** Closes at once after a close frame naming what the client did wrong. */
     private void fail(int code, String reason) {
         state = State.CLOSED;
-        queue(WsFrame.close(code, reason).view(), false, true, true);
+        closeNow(code, reason);
     }
 
     // --- writing
 
-    /** Queues a frame for the client; false when it was dropped (closing, or the client was cut off). */
-    boolean send(WsFrame frame) {
-        return queue(frame.view(), true, false, false);
+    /** Queues a frame for the client; dropped once the connection is closing. */
+    void send(WsFrame frame) {
+        queue(frame.view(), true, false);
     }
 
     /** A WebSocket ping (the heartbeat): a client that answers nothing for long is dropped by its loop. */
     void ping() {
-        queue(WsFrame.HEARTBEAT.view(), false, false, false);
-    }
-
-    /** Sends a close frame after what is queued; the client is expected to answer, see {@link #terminate}. */
-    void close(int code, String reason) {
-        queue(WsFrame.close(code, reason).view(), false, true, false);
+        queue(WsFrame.HEARTBEAT.view(), false, false);
     }
 
     /** Sends a close frame after what is queued and hangs up once it is written. */
     void closeNow(int code, String reason) {
-        queue(WsFrame.close(code, reason).view(), false, true, true);
+        queue(WsFrame.close(code, reason).view(), false, true);
     }
 
     /**
      * Adds bytes to the write queue unless a close frame is already queued. {@code bounded}: frames a
-     * slow client could pile up; {@code last}: nothing may follow; {@code hangUp}: close once written.
+     * slow client could pile up; {@code last}: a close frame or a refusal, after which nothing is sent
+     * and the socket closes once it is written.
      */
-    private boolean queue(ByteBuffer bytes, boolean bounded, boolean last, boolean hangUp) {
+    private void queue(ByteBuffer bytes, boolean bounded, boolean last) {
         boolean overflow = false;
         boolean schedule;
         synchronized (this) {
             if (closeQueued || !channel.isOpen()) {
-                return false;
+                return;
             }
             if (bounded && out != null && (out.size() >= MAX_QUEUED_FRAMES || outBytes + bytes.remaining() > MAX_QUEUED_BYTES)) {
                 // Keep a frame already partly written, or the client would read garbage before the close frame.
@@ -374,7 +370,7 @@ final class WsSocket {
             } else {
                 add(bytes);
                 closeQueued = last;
-                closeWhenFlushed = hangUp;
+                closeWhenFlushed = last;
             }
             schedule = !flushScheduled;
             flushScheduled = true;
@@ -385,7 +381,6 @@ final class WsSocket {
         if (overflow && connection != null) {
             hub.slowConsumer(connection);
         }
-        return !overflow;
     }
 
     private void add(ByteBuffer bytes) {
@@ -415,14 +410,9 @@ final class WsSocket {
                 return;
             }
             try {
-                while (out != null && !out.isEmpty()) {
-                    ByteBuffer head = out.peekFirst();
-                    outBytes -= channel.write(head);
-                    if (head.hasRemaining()) {
-                        key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
-                        return;
-                    }
-                    out.pollFirst();
+                if (!writeQueued()) {
+                    key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+                    return;
                 }
                 out = null; // an idle socket holds no queue
                 outBytes = 0;
@@ -439,6 +429,19 @@ final class WsSocket {
         }
     }
 
+    /** Writes queued bytes until the socket takes no more; true when the queue is empty. Call holding this. */
+    private boolean writeQueued() throws IOException {
+        while (out != null && !out.isEmpty()) {
+            ByteBuffer head = out.peekFirst();
+            outBytes -= channel.write(head);
+            if (head.hasRemaining()) {
+                return false;
+            }
+            out.pollFirst();
+        }
+        return true;
+    }
+
     /**
      * Herald is stopping: a last non-blocking write of what is queued and a close frame (1001), then the
      * socket closes. The hub is not told: it forgets this node's subscriptions as a whole.
@@ -450,14 +453,7 @@ final class WsSocket {
                 closeQueued = true;
             }
             try {
-                while (out != null && !out.isEmpty() && channel.isOpen()) {
-                    ByteBuffer head = out.peekFirst();
-                    channel.write(head);
-                    if (head.hasRemaining()) {
-                        break;
-                    }
-                    out.pollFirst();
-                }
+                writeQueued();
             } catch (IOException e) {
                 // closing anyway
             }
@@ -469,11 +465,6 @@ final class WsSocket {
         } catch (IOException e) {
             // closed either way
         }
-    }
-
-    /** Closes the socket under a client, without a goodbye (a cut-off client that did not read its close frame). */
-    void terminate() {
-        gone();
     }
 
     /** Releases the socket and everything its connection held; safe to call more than once, from any thread. */

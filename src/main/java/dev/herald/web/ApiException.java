@@ -1,5 +1,8 @@
 package dev.herald.web;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * An error a client caused or may see, rendered as {@code {"error": {type, code, message, param}}}
  * in the seed OpenAPI's shape. Anything else that escapes a handler is a 500 with no details.
@@ -71,8 +74,8 @@ public final class ApiException extends RuntimeException {
     }
 
     /** The {@code error} object of the response body. */
-    public java.util.Map<String, Object> body() {
-        java.util.Map<String, Object> error = new java.util.LinkedHashMap<>();
+    public Map<String, Object> body() {
+        Map<String, Object> error = new LinkedHashMap<>();
         error.put("type", type);
         error.put("code", code);
         error.put("message", getMessage());
