@@ -1,4 +1,4 @@
-// bench/realtime: turns drive.mjs's result files into the markdown table (stdout) and bench/results/realtime.md.
+// bench/realtime: turns Drive.java's result files into the markdown table (stdout) and bench/results/realtime.md.
 //   node report.mjs <dir with result-<target>-<n>.json> '<context json>' <output .md>
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -76,17 +76,21 @@ ${table}
   database or queueing. It is not a competitor but the bound the kernel and the driver set for any server on these cores (its p99/rate
   ratios to soketi show whether a target is reachable here at all). Runs after soketi at each N.
 - **Warm-up:** before the measured runs, each server gets the largest N of subscribers and 10 publishes (discarded), then 10 s of rest.
-- **Driver:** \`bench/realtime/drive.mjs\` on Node ${ctx.node} with its own minimal RFC 6455 client over \`node:net\` (handshake with the \`Sec-WebSocket-Accept\` check, masked client frames, pong, close; no extensions), ${ctx.workers} processes holding the sockets, at most 200 handshakes in flight per process,
-  the same code path for both servers apart from the protocol.
-- **Latency:** the publisher writes its send time (performance.timeOrigin + performance.now(), taken just before the HTTP request) into the message;
-  a delivery's latency is the receiving socket's time when the frame arrives (before any parsing) minus that. p50/p99/max over all deliveries.
-- **Deliveries per second:** all deliveries / Σ over publishes of (last delivery of that publish − its send time).
-- **Connect + subscribe:** from telling the driver processes to connect until every socket's subscription was acknowledged.
+- **Driver:** \`bench/realtime/Drive.java\` (same JDK, C1 only, serial GC), one process and one selector thread holding all sockets, with its own minimal RFC 6455 client
+  (handshake with the \`Sec-WebSocket-Accept\` check, masked client frames, pong, close; no extensions), at most 400 handshakes in flight,
+  the same code path for every target apart from the protocol. Before the measured publishes one unmeasured publish warms the driver's HTTP client.
+- **Latency:** the publisher writes its send time (wall clock, taken just before the HTTP request) into the message; a delivery's latency is the time
+  the kernel queued the frame on the subscriber's socket (its \`SO_TIMESTAMPNS\` receive timestamp, read with \`recvmsg\`) minus that. p50/p99/max over all deliveries.
+  The driver does not read during a fan-out: it reads every socket ${raw[0].drainAtMs} ms after each publish (and then every 200 ms until all arrived), so the
+  subscribers take no CPU from the server while it fans out, as remote subscribers would not. (Until the change that brought this driver, a Node driver
+  read every frame as it came, on the same two cores, ~7.5 µs of CPU per delivery during the fan-out; that put one floor under every server.)
+- **Deliveries per second:** all deliveries / Σ over publishes of (last arrival of that publish − its send time).
+- **Connect + subscribe:** from the first connect until every socket's subscription was acknowledged.
 - **Memory per idle connection:** server memory before connecting and ${3} s after the last subscription acknowledgement, no traffic in between, Δ / N.
   soketi: VmRSS of its process (\`/proc/<pid>/status\`; no GC forced; the baseline once its RSS has stopped moving, < 1 MiB over 2 s, as V8 shrinks its heap for a while after a busy run). Herald: VmRSS of its JVM (\`/proc/self/status\`) and, separately, Java heap used after
   three \`System.gc()\` calls (HeraldServer's \`/mem\`), both read after those collections; the target is judged on the larger of the two.
   The embedded PostgreSQL is a separate process and is not counted (idle connections do not touch it after subscribing).
-- Total time of the warm-up and the runs (after build and setup): ${Math.floor(ctx.elapsed / 60)} min ${ctx.elapsed % 60} s.${ctx.sizes !== '1000 10000' || ctx.users !== 100 || ctx.workers !== 2 ? `\n- **Non-default trial settings:** sizes ${ctx.sizes}, users ${ctx.users}, driver processes ${ctx.workers}.` : ''}
+- Total time of the warm-up and the runs (after build and setup): ${Math.floor(ctx.elapsed / 60)} min ${ctx.elapsed % 60} s.${ctx.sizes !== '1000 10000' || ctx.users !== 100 ? `\n- **Non-default trial settings:** sizes ${ctx.sizes}, users ${ctx.users}.` : ''}
 
 <details><summary>Raw driver results</summary>
 

