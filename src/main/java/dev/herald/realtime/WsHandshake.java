@@ -113,6 +113,7 @@ record WsHandshake(String authorization, String token, String key) {
                 + "Content-Type: application/json; charset=utf-8\r\n"
                 + "Content-Length: " + body.length + "\r\n"
                 + (e.param() != null && e.param().equals("Sec-WebSocket-Version") ? "Sec-WebSocket-Version: 13\r\n" : "")
+                + (e.retryAfterSeconds() != null ? "Retry-After: " + e.retryAfterSeconds() + "\r\n" : "")
                 + "Connection: close\r\n\r\n";
         byte[] headBytes = head.getBytes(StandardCharsets.ISO_8859_1);
         byte[] out = new byte[headBytes.length + body.length];

@@ -3,6 +3,7 @@ package dev.herald.realtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.TestServer;
 import dev.herald.World;
+import dev.herald.web.ApiException;
 import dev.herald.web.Json;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,7 @@ import java.util.Base64;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -57,6 +59,16 @@ class GatewayTest {
             String response = raw.readAll();
             assertTrue(response.startsWith("HTTP/1.1 400 ") && response.contains("Sec-WebSocket-Version: 13"), response);
         }
+    }
+
+    @Test
+    void aRefusalThatMaySucceedLaterSaysWhenToRetry() {
+        // What the gateway answers when it cannot look the token up (the database is away): the API's 503.
+        String response = new String(WsHandshake.refused(ApiException.unavailable("Try again shortly.", 1)), StandardCharsets.ISO_8859_1);
+        assertTrue(response.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), response);
+        assertTrue(response.contains("\r\nRetry-After: 1\r\n"), response);
+        assertEquals("service_unavailable", Json.tree(response.substring(response.indexOf("\r\n\r\n") + 4)).path("error").path("code").asText());
+        assertFalse(new String(WsHandshake.refused(ApiException.missing("x")), StandardCharsets.ISO_8859_1).contains("Retry-After"));
     }
 
     @Test
