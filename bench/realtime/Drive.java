@@ -251,14 +251,28 @@ public final class Drive {
     record Connected(int ok, int failed, List<String> why) {
     }
 
+    private static final long CONNECT_TIMEOUT_NANOS = 120_000_000_000L;
+
     private Connected connectAll() throws IOException {
         int ok = 0;
         int failed = 0;
         List<String> why = new ArrayList<>();
         int next = 0;
         int inFlight = 0;
+        long deadline = System.nanoTime() + CONNECT_TIMEOUT_NANOS;
         try (Selector selector = Selector.open()) {
             while (ok + failed < o.n) {
+                if (System.nanoTime() - deadline > 0) {
+                    // A server that stopped answering: what is still in flight or not started has failed.
+                    for (SelectionKey key : selector.keys()) {
+                        ((Sub) key.attachment()).close();
+                    }
+                    if (why.size() < 5) {
+                        why.add("no subscription within " + CONNECT_TIMEOUT_NANOS / 1_000_000_000 + " s");
+                    }
+                    failed += o.n - ok - failed;
+                    break;
+                }
                 while (inFlight < o.inflight && next < o.n) {
                     Sub sub = new Sub(next++);
                     subs.add(sub);
