@@ -85,6 +85,11 @@ class SignalStopTest {
             assertFalse(Files.exists(postmasterPid), "the embedded PostgreSQL was stopped");
             assertFalse(log.toString().contains("Connection is not available"), "no worker lost its database:\n" + log);
         } finally {
+            // After a failed assertion Herald may still run: a SIGTERM first, so its PostgreSQL is not orphaned.
+            if (herald.isAlive()) {
+                herald.destroy();
+                herald.waitFor(20, TimeUnit.SECONDS);
+            }
             herald.destroyForcibly();
         }
     }
