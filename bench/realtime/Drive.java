@@ -89,12 +89,14 @@ public final class Drive {
         }
     }
 
-    record Options(String target, int n, int publishes, int interval, int drainAt, int inflight, int idleWait, JsonNode config) {
+    record Options(String target, int n, int publishes, int primers, int interval, int drainAt, int inflight, int idleWait,
+                   JsonNode config) {
         static Options parse(String[] args) throws IOException {
             String target = null;
             String config = null;
             int n = 1000;
             int publishes = 20;
+            int primers = 3;
             int interval = 500;
             int drainAt = 300;
             int inflight = 400;
@@ -106,6 +108,7 @@ public final class Drive {
                     case "--config" -> config = value;
                     case "--n" -> n = Integer.parseInt(value);
                     case "--publishes" -> publishes = Integer.parseInt(value);
+                    case "--primers" -> primers = Integer.parseInt(value);
                     case "--interval" -> interval = Integer.parseInt(value);
                     case "--drainAt" -> drainAt = Integer.parseInt(value);
                     case "--inflight" -> inflight = Integer.parseInt(value);
@@ -116,7 +119,7 @@ public final class Drive {
             if (target == null || config == null || !List.of("herald", "soketi", "floor").contains(target)) {
                 throw new IllegalArgumentException("need --target herald|soketi|floor and --config '{…}'");
             }
-            return new Options(target, n, publishes, interval, drainAt, inflight, idleWait, JSON.readTree(config));
+            return new Options(target, n, publishes, primers, interval, drainAt, inflight, idleWait, JSON.readTree(config));
         }
 
         String pusherChannel() {
@@ -164,12 +167,16 @@ public final class Drive {
         JsonNode mem1 = memory();
         log("memory after " + connected.ok + " idle subscribers: " + mem1);
 
-        // One publish before the measured ones, not counted: the driver's first HTTP request (class loading, JIT of
-        // the HTTP client, its selector thread) took ~100 ms of CPU in the middle of the first fan-out.
-        long primed = System.nanoTime();
-        publish(-1);
-        sleepUntil(primed, o.interval);
-        drain();
+        // Publishes before the measured ones, not counted. The driver's first HTTP request (class loading, JIT of the
+        // HTTP client, its selector thread) took ~100 ms of CPU in the middle of the first fan-out; and the first
+        // fan-outs after the idle wait and the memory reading (Herald's: three full GCs, after which the JVM has
+        // given back heap it then touches afresh) were slower than the rest for every server.
+        for (int i = 0; i < o.primers; i++) {
+            long primed = System.nanoTime();
+            publish(-1);
+            sleepUntil(primed, o.interval);
+            drain();
+        }
 
         armed = true;
         for (int seq = 0; seq < o.publishes; seq++) {
@@ -211,6 +218,7 @@ public final class Drive {
         out.put("publishes", o.publishes);
         out.put("intervalMs", o.interval);
         out.put("drainAtMs", o.drainAt);
+        out.put("primers", o.primers);
         out.put("expectedDeliveries", expected);
         out.put("delivered", delivered);
         out.put("p50", percentile(lat, 50));

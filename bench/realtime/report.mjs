@@ -75,10 +75,10 @@ ${table}
   frame with \`{"type":"subscribed"}\` and writes each \`POST /publish\` body as one text frame to every socket: no authentication, JSON,
   database or queueing. It is not a competitor but the bound the kernel and the driver set for any server on these cores (its p99/rate
   ratios to soketi show whether a target is reachable here at all). Runs after soketi at each N.
-- **Warm-up:** before the measured runs, each server gets the largest N of subscribers and 10 publishes (discarded), then 10 s of rest.
+- **Warm-up:** before the measured runs, each server gets 2,000 publishes 10 ms apart to one subscriber, then the largest N of subscribers and 30 publishes (all discarded), then 10 s of rest.
 - **Driver:** \`bench/realtime/Drive.java\` (same JDK, C1 only, serial GC), one process and one selector thread holding all sockets, with its own minimal RFC 6455 client
   (handshake with the \`Sec-WebSocket-Accept\` check, masked client frames, pong, close; no extensions), at most 400 handshakes in flight,
-  the same code path for every target apart from the protocol. Before the measured publishes one unmeasured publish warms the driver's HTTP client.
+  the same code path for every target apart from the protocol. Before the measured publishes, ${raw[0].primers ?? 1} unmeasured ones (the driver's HTTP client warms up; the servers come back from the idle wait and the memory reading).
 - **Latency:** the publisher writes its send time (wall clock, taken just before the HTTP request) into the message; a delivery's latency is the time
   the kernel queued the frame on the subscriber's socket (its \`SO_TIMESTAMPNS\` receive timestamp, read with \`recvmsg\`) minus that. p50/p99/max over all deliveries.
   The driver does not read during a fan-out: it reads every socket ${raw[0].drainAtMs} ms after each publish (and then every 200 ms until all arrived), so the
