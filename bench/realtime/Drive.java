@@ -2,6 +2,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -331,24 +332,14 @@ public final class Drive {
     }
 
     private String handshake(int index) {
-        int port;
-        String path;
-        switch (o.target) {
-            case "herald" -> {
-                port = o.config.get("wsPort").asInt();
-                JsonNode tokens = o.config.get("tokens");
-                path = "/api/v1/realtime?token=" + URLEncoder.encode(tokens.get(index % tokens.size()).asText(), StandardCharsets.UTF_8);
-            }
-            case "floor" -> {
-                port = o.config.get("port").asInt();
-                path = "/";
-            }
-            default -> {
-                port = o.config.get("port").asInt();
-                path = "/app/" + o.config.get("key").asText() + "?protocol=7&client=js&version=8.4.0";
-            }
-        }
-        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        JsonNode tokens = o.config.path("tokens");
+        String path = switch (o.target) {
+            case "herald" -> "/api/v1/realtime?token="
+                    + URLEncoder.encode(tokens.get(index % tokens.size()).asText(), StandardCharsets.UTF_8);
+            case "floor" -> "/";
+            default -> "/app/" + o.config.get("key").asText() + "?protocol=7&client=js&version=8.4.0";
+        };
+        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + wsPort() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + KEY + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     }
 
@@ -496,7 +487,7 @@ public final class Drive {
         boolean closed;
         int closeCode = 1006;
         String failure;
-        private ByteArrayBuilder fragments;
+        private ByteArrayOutputStream fragments;
 
         Sub(int index) throws IOException {
             this.index = index;
@@ -536,17 +527,16 @@ public final class Drive {
         void drain() throws IOException {
             for (;;) {
                 ensureRoom();
-                long arrival = nat.recv(fd, buf, len);
-                int n = nat.lastCount;
-                if (arrival == Native.AGAIN) {
-                    return;
+                int n = nat.recv(fd, buf, len);
+                if (n < 0) {
+                    return; // nothing queued
                 }
                 if (n == 0) {
                     closed = true;
                     return;
                 }
                 len += n;
-                parse(arrival);
+                parse(nat.arrival);
             }
         }
 
@@ -605,11 +595,11 @@ public final class Drive {
                     case 0x1, 0x0 -> {
                         if (!fin || fragments != null) {
                             if (fragments == null) {
-                                fragments = new ByteArrayBuilder();
+                                fragments = new ByteArrayOutputStream();
                             }
-                            fragments.add(buf, start, end - start);
+                            fragments.write(buf, start, end - start);
                             if (fin) {
-                                onText(fragments.string(), arrival);
+                                onText(fragments.toString(StandardCharsets.UTF_8), arrival);
                                 fragments = null;
                             }
                         } else {
@@ -707,25 +697,10 @@ public final class Drive {
         return -1;
     }
 
-    static final class ByteArrayBuilder {
-        private byte[] bytes = new byte[0];
-
-        void add(byte[] src, int off, int n) {
-            int at = bytes.length;
-            bytes = Arrays.copyOf(bytes, at + n);
-            System.arraycopy(src, off, bytes, at, n);
-        }
-
-        String string() {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-    }
-
     // ------------------------------------------------------------------ libc: SO_TIMESTAMPNS and recvmsg (x86-64 Linux)
 
     /** The few libc calls Java's sockets do not offer: receive timestamps. One instance, used from one thread. */
     static final class Native {
-        static final long AGAIN = -1;
         private static final int SOL_SOCKET = 1;
         private static final int SO_TIMESTAMPNS = 35; // SCM_TIMESTAMPNS has the same number
         private static final int MSG_DONTWAIT = 0x40;
@@ -743,7 +718,8 @@ public final class Drive {
         private final MemorySegment control = arena.allocate(128, 8);
         private final MemorySegment iov = arena.allocate(16, 8);
         private final MemorySegment msg = arena.allocate(56, 8);
-        int lastCount;
+        /** When the bytes the last {@link #recv} returned reached the socket: wall-clock nanoseconds. */
+        long arrival;
 
         Native() {
             Linker linker = Linker.nativeLinker();
@@ -781,10 +757,10 @@ public final class Drive {
         }
 
         /**
-         * recvmsg without waiting into {@code into[at…]}; sets {@link #lastCount} (0 on end of stream or when nothing
-         * is queued) and returns the arrival time in wall-clock nanoseconds, or {@link #AGAIN} when nothing is queued.
+         * recvmsg without waiting into {@code into[at…]}: the number of bytes read (their receive timestamp in
+         * {@link #arrival}), 0 at the end of the stream, -1 when nothing is queued.
          */
-        long recv(int fd, byte[] into, int at) throws IOException {
+        int recv(int fd, byte[] into, int at) throws IOException {
             int room = Math.min(CHUNK, into.length - at);
             iov.set(JAVA_LONG, 8, room);
             msg.set(JAVA_LONG, 40, control.byteSize()); // msg_controllen, overwritten by every call
@@ -795,14 +771,13 @@ public final class Drive {
             } catch (Throwable e) {
                 throw new IOException(e);
             }
-            lastCount = (int) Math.max(n, 0);
             if (n == 0) {
-                return 0; // end of stream
+                return 0;
             }
             if (n < 0) {
                 int err = (int) errno.get(capture, 0L);
                 if (err == EAGAIN) {
-                    return AGAIN;
+                    return -1;
                 }
                 throw new IOException("recvmsg: errno " + err);
             }
@@ -813,7 +788,8 @@ public final class Drive {
                 int level = control.get(JAVA_INT, off + 8);
                 int type = control.get(JAVA_INT, off + 12);
                 if (level == SOL_SOCKET && type == SO_TIMESTAMPNS && cmsgLen >= 32) {
-                    return control.get(JAVA_LONG, off + 16) * 1_000_000_000L + control.get(JAVA_LONG, off + 24);
+                    arrival = control.get(JAVA_LONG, off + 16) * 1_000_000_000L + control.get(JAVA_LONG, off + 24);
+                    return (int) n;
                 }
                 if (cmsgLen < 16) {
                     break;
@@ -822,6 +798,5 @@ public final class Drive {
             }
             throw new IOException("recvmsg: no receive timestamp");
         }
-
     }
 }
