@@ -132,11 +132,15 @@ public final class ChatStore {
 
     /** Inserts the messages with one batched statement; returns them as stored, in the same order. */
     public List<MessageRow> insertMessages(Handle h, List<NewMessage> messages) {
+        // The author's names come back with the insert: one round trip per group, not two.
         PreparedBatch batch = h.prepareBatch("""
                 insert into chat_messages (id, channel_id, user_id, content, replying_to_message_id, mentions,
                                            mentions_everyone, poll, attachments, auto_detect_links)
                 values (:id, :channel, :user, :content, :reply, :mentions, :everyone,
-                        cast(:poll as jsonb), cast(:attachments as jsonb), :autolink)""");
+                        cast(:poll as jsonb), cast(:attachments as jsonb), :autolink)
+                returning seq, message_type, created_at, updated_at,
+                          (select u.username from users u where u.id = user_id) as username,
+                          (select u.name from users u where u.id = user_id) as name""");
         for (NewMessage m : messages) {
             batch.bind("id", m.id()).bind("channel", m.channelId()).bind("user", m.userId()).bind("content", m.content())
                     .bind("reply", m.replyingTo()).bind("mentions", m.mentions().toArray(new String[0]))
@@ -144,21 +148,15 @@ public final class ChatStore {
                     .bind("attachments", Json.string(m.attachments())).bind("autolink", m.autoDetectLinks())
                     .add();
         }
-        List<Stored> stored = batch.executePreparedBatch("seq", "message_type", "created_at", "updated_at")
+        List<Stored> stored = batch.executePreparedBatch()
                 .map((rs, ctx) -> new Stored(rs.getLong("seq"), rs.getString("message_type"),
-                        Rows.time(rs, "created_at"), Rows.time(rs, "updated_at")))
+                        Rows.time(rs, "created_at"), Rows.time(rs, "updated_at"), rs.getString("username"), rs.getString("name")))
                 .list();
-        Map<String, String[]> authors = new HashMap<>();
-        h.createQuery("select id, username, name from users where id = any(:ids)")
-                .bind("ids", messages.stream().map(NewMessage::userId).distinct().toArray(String[]::new))
-                .map((rs, ctx) -> Map.entry(rs.getString("id"), new String[]{rs.getString("username"), rs.getString("name")}))
-                .forEach(e -> authors.put(e.getKey(), e.getValue()));
         List<MessageRow> rows = new java.util.ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
             NewMessage m = messages.get(i);
             Stored s = stored.get(i);
-            String[] author = authors.get(m.userId());
-            rows.add(new MessageRow(s.seq(), m.id(), m.channelId(), m.userId(), author[0], author[1], m.content(),
+            rows.add(new MessageRow(s.seq(), m.id(), m.channelId(), m.userId(), s.username(), s.name(), m.content(),
                     s.messageType(), m.replyingTo(), m.mentions(), m.mentionsEveryone(),
                     m.poll() == null ? null : Json.MAPPER.valueToTree(m.poll()), Json.MAPPER.valueToTree(m.attachments()),
                     m.autoDetectLinks(), false, false, s.createdAt(), s.updatedAt()));
@@ -166,7 +164,7 @@ public final class ChatStore {
         return rows;
     }
 
-    private record Stored(long seq, String messageType, String createdAt, String updatedAt) {
+    private record Stored(long seq, String messageType, String createdAt, String updatedAt, String username, String name) {
     }
 
     /** Records a post on the channel; a customer writing in a resolved support thread reopens it. */

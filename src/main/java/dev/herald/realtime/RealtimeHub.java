@@ -347,13 +347,15 @@ public final class RealtimeHub implements AutoCloseable {
     /** Sends the stream's next frame to the subscribers that do not have it yet; call holding the stream's lock. */
     private static void sendNext(ChannelStream s, RealtimeStore.Retained r) {
         WsFrame frame = WsFrame.text(r.frame()); // encoded once, however many subscribers
+        // Advanced before the walk: the commit's notice arrives while a big fan-out is still walking, and
+        // seeing the cursor already there it starts no pump (a thread and a database read per message).
+        s.cursor = r.offset();
         for (ChannelSub sub : s.subs) {
             if (r.offset() > sub.offset) {
                 sub.offset = r.offset();
                 sub.conn.send(frame);
             }
         }
-        s.cursor = r.offset();
     }
 
     void typing(Connection c, String stream) {

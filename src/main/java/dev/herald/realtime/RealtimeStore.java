@@ -5,10 +5,8 @@ import dev.herald.web.Ids;
 import dev.herald.web.Json;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,40 +39,38 @@ public final class RealtimeStore {
     }
 
     /**
-     * Appends events to a stream, inside the caller's transaction: takes the next offsets (the
-     * counter row stays locked until commit, so offsets commit in order), keeps the frames and
-     * announces the new head to every node at commit (the notice is queued by the statement that takes
-     * the offsets, one round trip less; PostgreSQL delivers it at commit, or never on rollback).
+     * Appends events to a stream, inside the caller's transaction, in one statement: takes the next
+     * offsets (the counter row stays locked until commit, so offsets commit in order), keeps the frames
+     * and announces the new head to every node at commit (PostgreSQL delivers the notice at commit, or
+     * never on rollback). The offset and epoch are only known inside the statement, so it writes them
+     * into each frame's head itself and returns the frames exactly as kept.
      */
     static List<Retained> append(Handle h, String stream, List<Published> events) {
-        Head head = h.createQuery("""
+        String[] rests = new String[events.size()];
+        for (int i = 0; i < rests.length; i++) {
+            Map<String, Object> rest = new LinkedHashMap<>();
+            rest.put("event", events.get(i).event());
+            rest.putAll(events.get(i).fields());
+            rests[i] = Json.string(rest);
+        }
+        return h.createQuery("""
                         with head as (
                             insert into realtime_streams (stream, epoch, last_offset) values (:stream, :epoch, :count)
                             on conflict (stream) do update set last_offset = realtime_streams.last_offset + :count
                             returning epoch, last_offset
+                        ), kept as (
+                            insert into realtime_events (stream, seq, payload)
+                            select :stream, head.last_offset - :count + e.ord,
+                                   '{"type":"event","stream":' || :streamJson || ',"offset":' || (head.last_offset - :count + e.ord)
+                                       || ',"epoch":' || to_json(head.epoch) || ',' || substr(e.rest, 2)
+                            from head cross join unnest(cast(:rests as text[])) with ordinality as e (rest, ord)
+                            returning seq, payload
                         )
-                        select epoch, last_offset, pg_notify(:channel, 'c:' || :stream || ':' || last_offset) from head""")
-                .bind("stream", stream).bind("epoch", Ids.random(12)).bind("count", events.size()).bind("channel", CHANNEL)
-                .map((rs, ctx) -> new Head(rs.getString("epoch"), rs.getLong("last_offset"))).one();
-        long offset = head.lastOffset() - events.size();
-        PreparedBatch batch = h.prepareBatch(
-                "insert into realtime_events (stream, seq, payload) values (:stream, :seq, :payload)");
-        List<Retained> appended = new ArrayList<>(events.size());
-        for (Published event : events) {
-            offset++;
-            Map<String, Object> frame = new LinkedHashMap<>();
-            frame.put("type", "event");
-            frame.put("stream", stream);
-            frame.put("offset", offset);
-            frame.put("epoch", head.epoch());
-            frame.put("event", event.event());
-            frame.putAll(event.fields());
-            String payload = Json.string(frame);
-            batch.bind("stream", stream).bind("seq", offset).bind("payload", payload).add();
-            appended.add(new Retained(offset, payload));
-        }
-        batch.execute();
-        return appended;
+                        select seq, payload, (select pg_notify(:channel, 'c:' || :stream || ':' || last_offset) from head)
+                        from kept order by seq""")
+                .bind("stream", stream).bind("streamJson", Json.string(stream)).bind("epoch", Ids.random(12))
+                .bind("count", rests.length).bind("rests", rests).bind("channel", CHANNEL)
+                .map((rs, ctx) -> new Retained(rs.getLong("seq"), rs.getString("payload"))).list();
     }
 
     /** The stream's head, creating the stream (and its epoch) when nothing was ever published on it. */
