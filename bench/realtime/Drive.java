@@ -135,6 +135,7 @@ public final class Drive {
     private final long[] sends;
     private final int[] counts;
     private final long[] lastArrival;
+    private final long[] firstArrival;
     private final long[] latencies;
     private int delivered;
     private boolean armed;
@@ -144,6 +145,8 @@ public final class Drive {
         sends = new long[o.publishes];
         counts = new int[o.publishes];
         lastArrival = new long[o.publishes];
+        firstArrival = new long[o.publishes];
+        Arrays.fill(firstArrival, Long.MAX_VALUE);
         latencies = new long[o.n * o.publishes];
     }
 
@@ -199,11 +202,13 @@ public final class Drive {
         long[] lat = Arrays.copyOf(latencies, delivered);
         Arrays.sort(lat);
         List<Long> spans = new ArrayList<>();
+        List<Long> firsts = new ArrayList<>();
         double spanSum = 0;
         for (int seq = 0; seq < o.publishes; seq++) {
             if (counts[seq] > 0) {
                 long span = lastArrival[seq] - sends[seq];
                 spans.add(span);
+                firsts.add(firstArrival[seq] - sends[seq]);
                 spanSum += span / 1e6;
             }
         }
@@ -227,6 +232,8 @@ public final class Drive {
         out.put("max", lat.length > 0 ? lat[lat.length - 1] / 1e6 : Double.NaN);
         out.put("fanoutSpanMedianMs", sortedSpans.isEmpty() ? Double.NaN : sortedSpans.get(sortedSpans.size() / 2) / 1e6);
         out.putPOJO("fanoutSpansMs", spans.stream().map(s -> Math.round(s / 1e6)).toList());
+        // Publish to first delivery: the server's fixed path (HTTP, and for Herald its durable write) before fanning out.
+        out.putPOJO("firstDeliveryMs", firsts.stream().map(f -> Math.round(f / 1e5) / 10.0).toList());
         out.put("deliveriesPerSec", spanSum > 0 ? delivered * 1000 / spanSum : Double.NaN);
         out.set("memBefore", mem0);
         out.set("memAfter", mem1);
@@ -375,6 +382,7 @@ public final class Drive {
         }
         counts[seq]++;
         lastArrival[seq] = Math.max(lastArrival[seq], arrival);
+        firstArrival[seq] = Math.min(firstArrival[seq], arrival);
     }
 
     // ------------------------------------------------------------------ publishing and memory

