@@ -45,6 +45,11 @@ final class Connection implements RealtimeHub.FeedClient {
         return user.userId();
     }
 
+    /** Its socket, for fan-outs that hand frames to the socket's loop ({@link FanOut}). */
+    WsSocket socket() {
+        return socket;
+    }
+
     Credential.User user() {
         return user;
     }

@@ -188,10 +188,20 @@ public final class RealtimeHub implements AutoCloseable {
         final ChannelStream stream;
         long offset;
         long lastTypingNanos;
+        /** Set when it ends, before the client is told: fan-outs still on their way then skip it. */
+        private volatile boolean ended;
 
         ChannelSub(Connection conn, ChannelStream stream) {
             this.conn = conn;
             this.stream = stream;
+        }
+
+        boolean active() {
+            return !ended;
+        }
+
+        void end() {
+            ended = true;
         }
     }
 
@@ -274,6 +284,7 @@ public final class RealtimeHub implements AutoCloseable {
     private void leave(ChannelSub sub) {
         ChannelStream s = sub.stream;
         String userId = sub.conn.userId();
+        sub.end();
         s.lock.lock();
         try {
             s.subs.remove(sub);
@@ -350,12 +361,14 @@ public final class RealtimeHub implements AutoCloseable {
         // Advanced before the walk: the commit's notice arrives while a big fan-out is still walking, and
         // seeing the cursor already there it starts no pump (a thread and a database read per message).
         s.cursor = r.offset();
+        FanOut fanOut = new FanOut(frame);
         for (ChannelSub sub : s.subs) {
             if (r.offset() > sub.offset) {
                 sub.offset = r.offset();
-                sub.conn.send(frame);
+                fanOut.add(sub);
             }
         }
+        fanOut.finish();
     }
 
     void typing(Connection c, String stream) {
@@ -385,8 +398,9 @@ public final class RealtimeHub implements AutoCloseable {
                 String text = Json.string(frame);
                 // Set before the walk: a subscriber the walk misses joined after this and reads it in presenceFor.
                 s.presence = text;
-                WsFrame encoded = WsFrame.text(text);
-                s.subs.forEach(sub -> sub.conn.send(encoded));
+                FanOut fanOut = new FanOut(WsFrame.text(text));
+                s.subs.forEach(fanOut::add);
+                fanOut.finish();
             }), PRESENCE_DELAY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }

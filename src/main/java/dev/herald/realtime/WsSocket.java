@@ -12,6 +12,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 /**
  * One client socket of the {@link Gateway}: the upgrade handshake, RFC 6455 framing, and a bounded
@@ -71,6 +72,10 @@ final class WsSocket {
 
     State state() {
         return state;
+    }
+
+    GatewayLoop loop() {
+        return loop;
     }
 
     // --- reading (loop thread)
@@ -332,6 +337,36 @@ final class WsSocket {
     /** Queues a frame for the client; dropped once the connection is closing. */
     void send(WsFrame frame) {
         queue(frame.view(), true, false);
+    }
+
+    /**
+     * A fan-out's frame, on this socket's loop thread ({@link FanOut}): written at once when nothing
+     * waits before it; otherwise queued behind what does, as {@link #send} would (same order, same bounds).
+     * Dropped unless {@code wanted} still holds, asked under the write lock: whoever ends the wish
+     * before queueing a frame of its own knows this frame will not come after that one.
+     */
+    void sendOnLoop(WsFrame frame, BooleanSupplier wanted) {
+        synchronized (this) {
+            if (!wanted.getAsBoolean()) {
+                return;
+            }
+            if (out != null || closeQueued || !channel.isOpen()) {
+                queue(frame.view(), true, false); // its hand-offs never block: fine under this lock
+                return;
+            }
+            ByteBuffer bytes = frame.view();
+            try {
+                channel.write(bytes);
+                if (bytes.hasRemaining()) {
+                    add(bytes); // the rest when the socket takes more
+                    key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+                }
+                return;
+            } catch (IOException | java.nio.channels.CancelledKeyException e) {
+                // hung up below, outside the lock like every other hang-up
+            }
+        }
+        gone();
     }
 
     /** A WebSocket ping (the heartbeat): a client that answers nothing for long is dropped by its loop. */
