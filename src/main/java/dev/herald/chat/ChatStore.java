@@ -139,8 +139,8 @@ public final class ChatStore {
                 values (:id, :channel, :user, :content, :reply, :mentions, :everyone,
                         cast(:poll as jsonb), cast(:attachments as jsonb), :autolink)
                 returning seq, message_type, created_at, updated_at,
-                          (select u.username from users u where u.id = user_id) as username,
-                          (select u.name from users u where u.id = user_id) as name""");
+                          (select u.username from users u where u.id = chat_messages.user_id) as username,
+                          (select u.name from users u where u.id = chat_messages.user_id) as name""");
         for (NewMessage m : messages) {
             batch.bind("id", m.id()).bind("channel", m.channelId()).bind("user", m.userId()).bind("content", m.content())
                     .bind("reply", m.replyingTo()).bind("mentions", m.mentions().toArray(new String[0]))
