@@ -212,7 +212,6 @@ public final class Drive {
                 spanSum += span / 1e6;
             }
         }
-        List<Long> sortedSpans = spans.stream().sorted().toList();
 
         ObjectNode out = JSON.createObjectNode();
         out.put("target", o.target);
@@ -230,9 +229,10 @@ public final class Drive {
         out.put("p50", percentile(lat, 50));
         out.put("p99", percentile(lat, 99));
         out.put("max", lat.length > 0 ? lat[lat.length - 1] / 1e6 : Double.NaN);
-        out.put("fanoutSpanMedianMs", sortedSpans.isEmpty() ? Double.NaN : sortedSpans.get(sortedSpans.size() / 2) / 1e6);
+        out.put("fanoutSpanMedianMs", medianMs(spans));
         out.putPOJO("fanoutSpansMs", spans.stream().map(s -> Math.round(s / 1e6)).toList());
         // Publish to first delivery: the server's fixed path (HTTP, and for Herald its durable write) before fanning out.
+        out.put("firstDeliveryMedianMs", medianMs(firsts));
         out.putPOJO("firstDeliveryMs", firsts.stream().map(f -> Math.round(f / 1e5) / 10.0).toList());
         out.put("deliveriesPerSec", spanSum > 0 ? delivered * 1000 / spanSum : Double.NaN);
         out.set("memBefore", mem0);
@@ -252,6 +252,12 @@ public final class Drive {
         if (wait > 0) {
             Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
+    }
+
+    /** The middle one (the upper of the two for an even count) of these nanosecond spans, in ms. */
+    private static double medianMs(List<Long> nanos) {
+        List<Long> sorted = nanos.stream().sorted().toList();
+        return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2) / 1e6;
     }
 
     private static double percentile(long[] sorted, double p) {

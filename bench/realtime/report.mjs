@@ -12,7 +12,6 @@ const sec = (v) => `${(v / 1000).toFixed(2)} s`;
 const rate = (v) => (Number.isFinite(v) ? `${Math.round(v).toLocaleString('en-US')}/s` : 'n/a');
 const kb = (v) => (v == null || !Number.isFinite(v) ? 'n/a' : `${(v / 1024).toFixed(1)} KB`);
 const int = (v) => v.toLocaleString('en-US');
-const median = (xs) => (xs?.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
 const verdict = (ok) => (ok ? '**PASS**' : '**FAIL**');
 
 const lines = [];
@@ -41,7 +40,7 @@ for (const n of sizes) {
     lines.push(`| Delivery latency p50 | ${ms(h.p50)} | ${ms(s.p50)} | — | — |${fl((r) => ms(r.p50))}`);
     lines.push(`| Delivery latency p99 (max) | ${ms(h.p99)} (${ms(h.max)}) | ${ms(s.p99)} (${ms(s.max)}) | ≤ ½ × soketi = ${ms(0.5 * s.p99)} | ${verdict(checks.p99)} (${(h.p99 / s.p99).toFixed(2)}×) |${fl((r) => `${ms(r.p99)} (${ms(r.max)}) = ${(r.p99 / s.p99).toFixed(2)}× soketi`)}`);
     lines.push(`| Deliveries per second | ${rate(h.deliveriesPerSec)} | ${rate(s.deliveriesPerSec)} | ≥ 1.5 × soketi = ${rate(1.5 * s.deliveriesPerSec)} | ${verdict(checks.rate)} (${(h.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}×) |${fl((r) => `${rate(r.deliveriesPerSec)} = ${(r.deliveriesPerSec / s.deliveriesPerSec).toFixed(2)}× soketi`)}`);
-    lines.push(`| Median time from publish to first delivery | ${ms(median(h.firstDeliveryMs))} | ${ms(median(s.firstDeliveryMs))} | — | — |${fl((r) => ms(median(r.firstDeliveryMs)))}`);
+    lines.push(`| Median time from publish to first delivery | ${ms(h.firstDeliveryMedianMs)} | ${ms(s.firstDeliveryMedianMs)} | — | — |${fl((r) => ms(r.firstDeliveryMedianMs))}`);
     lines.push(`| Median time from publish to last delivery | ${ms(h.fanoutSpanMedianMs)} | ${ms(s.fanoutSpanMedianMs)} | — | — |${fl((r) => ms(r.fanoutSpanMedianMs))}`);
     lines.push(`| Connect + subscribe, all ${int(n)} | ${sec(h.connectMs)} | ${sec(s.connectMs)} | ${n >= 10000 ? '≤ 2 s' : '—'} | ${checks.connect == null ? '—' : verdict(checks.connect)} |${fl((r) => sec(r.connectMs))}`);
     lines.push(`| Memory per idle connection | ${kb(hMem)} (JVM RSS Δ ${kb(h.rssPerConn)}, heap-after-GC Δ ${kb(h.heapPerConn)}) | ${kb(s.rssPerConn)} (RSS Δ) | ≤ soketi | ${checks.mem == null ? 'n/a (soketi RSS fell: GC noise)' : verdict(checks.mem)} |${fl((r) => `${kb(r.rssPerConn)} (RSS Δ)`)}`);
