@@ -54,9 +54,9 @@ public final class Authenticator {
         byte[] hash = Secrets.hash(secret);
         String cacheKey = HexFormat.of().formatHex(hash);
         long now = System.nanoTime();
-        Cached cached = cache.get(cacheKey);
-        if (cached != null && cached.expiresAtNanos() - now > 0) {
-            return Optional.of(cached.credential());
+        Optional<Credential> remembered = remembered(cacheKey, now);
+        if (remembered.isPresent()) {
+            return remembered;
         }
         Optional<Credential> found = apiKey ? store.findApiKey(hash) : store.findUserToken(hash);
         found.ifPresentOrElse(credential -> {
@@ -66,5 +66,21 @@ public final class Authenticator {
             cache.put(cacheKey, new Cached(credential, now + CACHE_TTL.toNanos()));
         }, () -> cache.remove(cacheKey));
         return found;
+    }
+
+    /**
+     * The credential of a secret if it is known without the database (the admin token, or a key or
+     * token resolved within {@link #CACHE_TTL}); empty says nothing about its validity: ask {@link #resolve}.
+     */
+    public Optional<Credential> remembered(String secret) {
+        if (Secrets.constantTimeEquals(secret, adminToken)) {
+            return Optional.of(new Credential.Admin());
+        }
+        return remembered(HexFormat.of().formatHex(Secrets.hash(secret)), System.nanoTime());
+    }
+
+    private Optional<Credential> remembered(String cacheKey, long now) {
+        Cached cached = cache.get(cacheKey);
+        return cached != null && cached.expiresAtNanos() - now > 0 ? Optional.of(cached.credential()) : Optional.empty();
     }
 }

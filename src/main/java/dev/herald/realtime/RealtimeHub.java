@@ -90,10 +90,26 @@ public final class RealtimeHub implements AutoCloseable {
 
     /** The user behind {@code Authorization: Bearer …} or, for browsers that cannot set headers, {@code ?token=}. */
     public Credential.User authenticate(String authorization, String token) {
-        String secret = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        String secret = secret(authorization, token);
+        return user((secret == null ? Optional.<Credential>empty() : auth.resolve(secret))
+                .orElseThrow(() -> ApiException.unauthorized("Invalid or missing user token")));
+    }
+
+    /**
+     * {@link #authenticate} when the credential is known without the database, so the gateway's loop
+     * can do it itself; empty when it is not (then it may need a query: not on the loop).
+     */
+    Optional<Credential.User> authenticateRemembered(String authorization, String token) {
+        String secret = secret(authorization, token);
+        return (secret == null ? Optional.<Credential>empty() : auth.remembered(secret)).map(RealtimeHub::user);
+    }
+
+    private static String secret(String authorization, String token) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? authorization.substring(7).trim() : token;
-        Credential credential = (secret == null ? Optional.<Credential>empty() : auth.resolve(secret))
-                .orElseThrow(() -> ApiException.unauthorized("Invalid or missing user token"));
+    }
+
+    private static Credential.User user(Credential credential) {
         if (!(credential instanceof Credential.User user)) {
             throw ApiException.forbidden("Realtime streams need a user token.");
         }

@@ -153,6 +153,21 @@ class RealtimeTest {
     }
 
     @Test
+    void credentialsKnownWithoutTheDatabaseAreCheckedAlike() {
+        // The gateway's loop checks remembered credentials itself, the rest off the loop: both must answer the same.
+        String key = world.appKey();
+        assertEquals(403, TestServer.as(key).get("/api/v1/webhooks").status()); // authenticated, so now remembered
+        assertEquals(403, handshakeStatus(key));
+        assertEquals(403, handshakeStatus(TestServer.ADMIN_TOKEN));
+        String carol = world.customer("carol", world.productA);
+        for (int connect = 0; connect < 2; connect++) { // first looked up, then remembered
+            Client client = Client.connect(world, carol);
+            assertEquals("subscribed", client.subscribe("feed", null, null).get("type").asText());
+            client.close();
+        }
+    }
+
+    @Test
     void theQueryTokenAuthenticatesBrowsers() {
         String alice = world.customer("alice", world.productA);
         Client client = Client.open(URI.create(wsUrl() + "?token=" + world.as(alice).token()), null);
