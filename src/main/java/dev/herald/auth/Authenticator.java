@@ -41,29 +41,18 @@ public final class Authenticator {
     }
 
     public Optional<Credential> resolve(String secret) {
-        if (secret.isEmpty() || secret.length() > 200) {
-            return Optional.empty();
-        }
-        if (Secrets.constantTimeEquals(secret, adminToken)) {
-            return Optional.of(new Credential.Admin());
-        }
-        boolean apiKey = secret.startsWith(Secrets.API_KEY_PREFIX);
-        if (!apiKey && !secret.startsWith(Secrets.USER_TOKEN_PREFIX)) {
-            return Optional.empty();
-        }
-        byte[] hash = Secrets.hash(secret);
-        String cacheKey = HexFormat.of().formatHex(hash);
-        long now = System.nanoTime();
-        Optional<Credential> remembered = remembered(cacheKey, now);
-        if (remembered.isPresent()) {
+        Optional<Credential> remembered = remembered(secret);
+        if (remembered.isPresent() || !storedKind(secret)) {
             return remembered;
         }
-        Optional<Credential> found = apiKey ? store.findApiKey(hash) : store.findUserToken(hash);
+        byte[] hash = Secrets.hash(secret); // a second time on a miss: nothing beside the query that follows
+        String cacheKey = HexFormat.of().formatHex(hash);
+        Optional<Credential> found = secret.startsWith(Secrets.API_KEY_PREFIX) ? store.findApiKey(hash) : store.findUserToken(hash);
         found.ifPresentOrElse(credential -> {
             if (cache.size() >= CACHE_MAX) {
                 cache.clear();
             }
-            cache.put(cacheKey, new Cached(credential, now + CACHE_TTL.toNanos()));
+            cache.put(cacheKey, new Cached(credential, System.nanoTime() + CACHE_TTL.toNanos()));
         }, () -> cache.remove(cacheKey));
         return found;
     }
@@ -73,14 +62,22 @@ public final class Authenticator {
      * token resolved within {@link #CACHE_TTL}); empty says nothing about its validity: ask {@link #resolve}.
      */
     public Optional<Credential> remembered(String secret) {
+        if (secret.isEmpty() || secret.length() > 200) {
+            return Optional.empty();
+        }
         if (Secrets.constantTimeEquals(secret, adminToken)) {
             return Optional.of(new Credential.Admin());
         }
-        return remembered(HexFormat.of().formatHex(Secrets.hash(secret)), System.nanoTime());
+        if (!storedKind(secret)) {
+            return Optional.empty();
+        }
+        Cached cached = cache.get(HexFormat.of().formatHex(Secrets.hash(secret)));
+        return cached != null && cached.expiresAtNanos() - System.nanoTime() > 0 ? Optional.of(cached.credential()) : Optional.empty();
     }
 
-    private Optional<Credential> remembered(String cacheKey, long now) {
-        Cached cached = cache.get(cacheKey);
-        return cached != null && cached.expiresAtNanos() - now > 0 ? Optional.of(cached.credential()) : Optional.empty();
+    /** An API key or a user token: what the database holds (by hash) and the cache remembers. */
+    private static boolean storedKind(String secret) {
+        return secret.length() <= 200
+                && (secret.startsWith(Secrets.API_KEY_PREFIX) || secret.startsWith(Secrets.USER_TOKEN_PREFIX));
     }
 }
