@@ -23,6 +23,7 @@ import dev.herald.chat.SupportService;
 import dev.herald.chat.SupportStore;
 import dev.herald.db.Database;
 import dev.herald.db.EmbeddedDatabase;
+import dev.herald.db.PgListener;
 import dev.herald.demo.DemoSeed;
 import dev.herald.directory.DirectoryRoutes;
 import dev.herald.events.Events;
@@ -167,9 +168,11 @@ public final class Main {
         AuthStore authStore = new AuthStore(jdbi);
         Authenticator auth = new Authenticator(authStore, adminToken.token());
         NotificationStore notificationStore = new NotificationStore();
-        FeedCache feedCache = new FeedCache(database, metrics).start();
+        // Subscribed in this order, so a change reaches the caches before the realtime hub that reads through them.
+        PgListener listener = new PgListener(database);
+        FeedCache feedCache = new FeedCache(listener, metrics);
         ChatStore chatStore = new ChatStore(jdbi);
-        ChatCache chatCache = new ChatCache(database, chatStore, directoryStore).start();
+        ChatCache chatCache = new ChatCache(listener, chatStore, directoryStore);
         DirectoryService directory = new DirectoryService(directoryStore, AccessChanges.all(feedCache, chatCache));
         NotificationService notifications = new NotificationService(jdbi, directoryStore, notificationStore, metrics);
         ChatAccess chatAccess = new ChatAccess(directoryStore, chatStore, chatCache);
@@ -179,7 +182,7 @@ public final class Main {
         FeedStore feedStore = new FeedStore(jdbi);
         FeedService feed = new FeedService(feedStore, feedCache, config.publicUrl());
         PushStore pushStore = new PushStore(jdbi);
-        RealtimeHub realtime = new RealtimeHub(database, new RealtimeStore(jdbi), auth, chatAccess, feed, metrics);
+        RealtimeHub realtime = new RealtimeHub(listener, new RealtimeStore(jdbi), auth, chatAccess, feed, metrics);
         // Chat events go straight to these listeners in the change's transaction; directory events come through the outbox.
         Events events = new Events(List.of(new ChannelEvents(realtime), new WebhookFanout(webhookStore)));
         MessageWriter messageWriter = new MessageWriter(chatStore, notifications, events);
@@ -208,8 +211,9 @@ public final class Main {
                         Events.OUTBOX_KIND, events),
                 config.workers(), metrics);
         workers.start();
-        WebhookSender webhookSender = new WebhookSender(database, webhookStore, config.webhooksAllowPrivate(), metrics).start();
-
+        WebhookSender webhookSender = new WebhookSender(listener, webhookStore, config.webhooksAllowPrivate(), metrics);
+        listener.start();
+        webhookSender.start();
         realtime.start();
         pusher.start();
 
@@ -224,7 +228,7 @@ public final class Main {
         Gateway gateway = new Gateway(realtime, config.host(), config.realtimePort(), Runtime.getRuntime().availableProcessors(),
                 Gateway.HEARTBEAT).start();
         return new Running(server, gateway,
-                List.of(gateway, messageWriter, workers, webhookSender, pusher, feedCache, chatCache, realtime),
+                List.of(gateway, messageWriter, workers, listener, webhookSender, pusher, realtime),
                 database, embedded, adminToken, services);
     }
 

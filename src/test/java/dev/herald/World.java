@@ -96,13 +96,13 @@ public final class World {
     }
 
     /** Polls until the condition holds (delivery is asynchronous), failing after five seconds. */
-    public static JsonNode eventually(java.util.function.Supplier<JsonNode> fetch, Predicate<JsonNode> condition) {
+    public static <T> T eventually(java.util.function.Supplier<T> fetch, Predicate<T> condition) {
         return eventually(fetch, condition, Duration.ofSeconds(5));
     }
 
-    public static JsonNode eventually(java.util.function.Supplier<JsonNode> fetch, Predicate<JsonNode> condition, Duration within) {
+    public static <T> T eventually(java.util.function.Supplier<T> fetch, Predicate<T> condition, Duration within) {
         Instant deadline = Instant.now().plus(within);
-        JsonNode last = null;
+        T last = null;
         while (Instant.now().isBefore(deadline)) {
             last = fetch.get();
             if (condition.test(last)) {

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * own changes are applied at once. An entry remembers the versions it was read under, taken before
  * the read, and is used only while they are unchanged. Nothing is cached while the listener is down.
  */
-public final class ChatCache implements AutoCloseable, AccessChanges {
+public final class ChatCache implements AccessChanges {
     private static final Duration TTL = Duration.ofMinutes(5);
     private static final int MAX_ENTRIES = 100_000;
 
@@ -36,15 +36,11 @@ public final class ChatCache implements AutoCloseable, AccessChanges {
     private record Entry(long epoch, long version, Object value, long expiresAt) {
     }
 
-    public ChatCache(Database database, ChatStore store, DirectoryStore directory) {
+    public ChatCache(PgListener listener, ChatStore store, DirectoryStore directory) {
         this.store = store;
         this.directory = directory;
-        this.listener = new PgListener(database, Database.CHANGES_CHANNEL, this::apply, epoch::incrementAndGet);
-    }
-
-    public ChatCache start() {
-        listener.start();
-        return this;
+        this.listener = listener;
+        listener.subscribe(Database.CHANGES_CHANNEL, this::apply, epoch::incrementAndGet);
     }
 
     void apply(String payload) {
@@ -110,10 +106,5 @@ public final class ChatCache implements AutoCloseable, AccessChanges {
             entries.put(key, new Entry(e, v, value, System.nanoTime() + TTL.toNanos()));
         }
         return value;
-    }
-
-    @Override
-    public void close() {
-        listener.close();
     }
 }

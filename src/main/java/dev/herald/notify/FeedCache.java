@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * taken before its database read, and is used only while they are unchanged. While the listener is
  * not connected nothing is cached, and a reconnection invalidates everything.
  */
-public final class FeedCache implements AutoCloseable, AccessChanges {
+public final class FeedCache implements AccessChanges {
     static final Duration TTL = Duration.ofSeconds(60);
     private static final int MAX_AUDIENCES = 20_000;
     private static final int MAX_PAGES = 4_000;
@@ -54,15 +54,11 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
     private record PageEntry(Stamp stamp, List<String> keys, long[] versions, Page<FeedView> page, long expiresAt) {
     }
 
-    public FeedCache(Database database, MeterRegistry metrics) {
-        this.listener = new PgListener(database, Database.CHANGES_CHANNEL, this::apply, epoch::incrementAndGet);
+    public FeedCache(PgListener listener, MeterRegistry metrics) {
+        this.listener = listener;
+        listener.subscribe(Database.CHANGES_CHANNEL, this::apply, epoch::incrementAndGet);
         this.hits = Counter.builder("herald_feed_cache_hits_total").register(metrics);
         this.misses = Counter.builder("herald_feed_cache_misses_total").register(metrics);
-    }
-
-    public FeedCache start() {
-        listener.start();
-        return this;
     }
 
     void apply(String payload) {
@@ -181,10 +177,5 @@ public final class FeedCache implements AutoCloseable, AccessChanges {
 
     private static boolean expired(long expiresAt) {
         return expiresAt - System.nanoTime() < 0;
-    }
-
-    @Override
-    public void close() {
-        listener.close();
     }
 }

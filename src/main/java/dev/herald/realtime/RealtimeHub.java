@@ -4,7 +4,6 @@ import dev.herald.auth.Authenticator;
 import dev.herald.auth.Credential;
 import dev.herald.chat.ChannelRow;
 import dev.herald.chat.ChatAccess;
-import dev.herald.db.Database;
 import dev.herald.db.PgListener;
 import dev.herald.notify.FeedService;
 import dev.herald.notify.FeedStore;
@@ -58,7 +57,6 @@ public final class RealtimeHub implements AutoCloseable {
     private final Authenticator auth;
     private final ChatAccess access;
     private final FeedService feed;
-    private final PgListener listener;
     private final String nodeId = Ids.next("node");
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("realtime-timer").factory());
@@ -68,20 +66,19 @@ public final class RealtimeHub implements AutoCloseable {
     private final Map<String, Set<FeedSub>> feedsBySource = new ConcurrentHashMap<>();
     private final Counter slowConsumers;
 
-    public RealtimeHub(Database database, RealtimeStore store, Authenticator auth, ChatAccess access,
+    public RealtimeHub(PgListener listener, RealtimeStore store, Authenticator auth, ChatAccess access,
                        FeedService feed, MeterRegistry metrics) {
         this.store = store;
         this.auth = auth;
         this.access = access;
         this.feed = feed;
-        this.listener = new PgListener(database, RealtimeStore.CHANNEL, this::apply, this::resync);
+        listener.subscribe(RealtimeStore.CHANNEL, this::apply, this::resync);
         this.slowConsumers = Counter.builder("herald_realtime_slow_consumers_total").register(metrics);
         metrics.gauge("herald_realtime_connections", connections, c -> c.values().stream().mapToInt(Set::size).sum());
     }
 
     public RealtimeHub start() {
         store.heartbeat(nodeId, NODE_DEAD_AFTER);
-        listener.start();
         timer.scheduleWithFixedDelay(() -> quietly("heartbeat", () -> store.heartbeat(nodeId, NODE_DEAD_AFTER)),
                 HEARTBEAT.toSeconds(), HEARTBEAT.toSeconds(), TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(() -> quietly("prune", () -> store.prune(KEEP_EVENTS, KEEP_FOR)), 1, 60, TimeUnit.SECONDS);
@@ -661,7 +658,6 @@ public final class RealtimeHub implements AutoCloseable {
 
     @Override
     public void close() {
-        listener.close();
         timer.shutdownNow();
         quietly("leaving", () -> store.forgetNode(nodeId));
     }

@@ -1,6 +1,5 @@
 package dev.herald.webhook;
 
-import dev.herald.db.Database;
 import dev.herald.db.PgListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,7 +40,6 @@ public final class WebhookSender implements AutoCloseable {
     private final WebhookHttp http;
     /** How long a claimed delivery is hidden from other senders: longer than any attempt can take. */
     private final Duration lease;
-    private final PgListener listener;
     private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
     private final Semaphore wakeups = new Semaphore(0);
     private final Counter delivered;
@@ -49,17 +47,16 @@ public final class WebhookSender implements AutoCloseable {
     private volatile boolean stopping;
     private Thread dispatcher;
 
-    public WebhookSender(Database database, WebhookStore store, boolean allowPrivate, MeterRegistry metrics) {
+    public WebhookSender(PgListener listener, WebhookStore store, boolean allowPrivate, MeterRegistry metrics) {
         this.store = store;
         this.http = new WebhookHttp(new Destinations(allowPrivate), WebhookHttp.TIMEOUT);
         this.lease = WebhookHttp.TIMEOUT.plusSeconds(45);
-        this.listener = new PgListener(database, CHANNEL, payload -> wakeups.release(), wakeups::release);
+        listener.subscribe(CHANNEL, payload -> wakeups.release(), wakeups::release);
         this.delivered = Counter.builder("herald_webhook_deliveries_succeeded_total").register(metrics);
         this.failedAttempts = Counter.builder("herald_webhook_attempts_failed_total").register(metrics);
     }
 
     public WebhookSender start() {
-        listener.start();
         dispatcher = Thread.ofPlatform().name("webhook-dispatcher").start(this::loop);
         return this;
     }
@@ -157,7 +154,6 @@ public final class WebhookSender implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        listener.close();
         if (dispatcher != null) {
             dispatcher.interrupt();
             try {

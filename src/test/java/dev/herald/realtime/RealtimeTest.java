@@ -240,6 +240,33 @@ class RealtimeTest {
     }
 
     @Test
+    void oneListenConnectionServesTheNodeAndComesBackWhenCut() {
+        String carol = world.customer("carol", world.productA);
+        Client feed = Client.connect(world, carol);
+        assertEquals("subscribed", feed.subscribe("feed", null, null).get("type").asText());
+        // The caches, the hub and the webhook sender all hear PostgreSQL through one connection.
+        List<Integer> before = World.eventually(RealtimeTest::listenerPids, pids -> pids.size() == 1);
+
+        TestServer.get().database().jdbi().withHandle(h -> h.createQuery("select pg_terminate_backend(:pid)")
+                .bind("pid", before.getFirst()).mapTo(Boolean.class).one());
+        // Whatever was announced meanwhile is lost: on reconnecting the feed's subscribers are told to refetch.
+        assertEquals("feed", feed.next("recovery_failed").get("stream").asText());
+        List<Integer> after = World.eventually(RealtimeTest::listenerPids, pids -> pids.size() == 1);
+        assertFalse(after.contains(before.getFirst()));
+
+        ok(TestServer.as(world.appKey()).post("/api/v1/notifications",
+                Map.of("experience_id", world.experienceA, "title", "Still here", "content", "x")));
+        assertEquals("Still here", feed.next("event").at("/data/subject").asText());
+        feed.close();
+    }
+
+    private static List<Integer> listenerPids() {
+        return TestServer.get().database().jdbi().withHandle(h -> h.createQuery("""
+                        select pid from pg_stat_activity where datname = current_database() and application_name = :name""")
+                .bind("name", dev.herald.db.PgListener.APPLICATION_NAME).mapTo(Integer.class).list());
+    }
+
+    @Test
     void theFeedStreamLeavesOutTopicsTheReaderMuted() {
         Api app = TestServer.as(world.appKey());
         String topicId = World.created(app.post("/api/v1/apps/" + world.appId + "/notification_topics",
