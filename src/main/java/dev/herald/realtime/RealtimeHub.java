@@ -625,9 +625,13 @@ public final class RealtimeHub implements AutoCloseable {
                 int split = rest.lastIndexOf(':');
                 ChannelStream s = streams.get(rest.substring(0, split));
                 if (s != null) {
-                    String userId = rest.substring(split + 1);
-                    WsFrame typing = WsFrame.text(Json.string(Map.of("type", "typing", "stream", s.name, "user_id", userId)));
-                    s.subs.stream().filter(sub -> !sub.conn.userId().equals(userId)).forEach(sub -> sub.conn.send(typing));
+                    // Off the listener's thread: a busy channel's walk would hold up every other notice meanwhile.
+                    Thread.startVirtualThread(() -> {
+                        String userId = rest.substring(split + 1);
+                        FanOut fanOut = new FanOut(WsFrame.text(Json.string(Map.of("type", "typing", "stream", s.name, "user_id", userId))));
+                        s.subs.stream().filter(sub -> !sub.conn.userId().equals(userId)).forEach(fanOut::add);
+                        fanOut.finish();
+                    });
                 }
             }
             default -> {
