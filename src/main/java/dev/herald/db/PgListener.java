@@ -97,7 +97,14 @@ public final class PgListener implements AutoCloseable {
     private void dispatch(String channel, String payload) {
         for (Subscriber s : subscribers) {
             if (s.channel().equals(channel)) {
-                s.onPayload().accept(payload);
+                try {
+                    s.onPayload().accept(payload);
+                } catch (RuntimeException e) {
+                    // It may have missed what the payload said: it starts over as after a reconnection,
+                    // and the other subscribers, which did not, keep what they have.
+                    LOG.log(Level.WARNING, "A " + channel + " subscriber failed on a notification; resynchronising it", e);
+                    s.onConnect().run();
+                }
             }
         }
     }
