@@ -48,6 +48,22 @@ for (const n of sizes) {
     const failures = [h, s].filter((r) => r.connectFailures > 0).map((r) => `${r.target}: ${r.connectFailures} sockets failed to subscribe, e.g. ${JSON.stringify(r.connectFailureSamples)}`);
     if (failures.length) lines.push(...failures.map((f) => `- ${f}`), '');
 }
+// The fixed part: one subscriber, publishes 10 ms apart (the CPUs kept busy) and as far apart as in the runs.
+const single = (t, interval) => {
+    const file = `${dir}/single-${t}-${interval}.json`;
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+};
+const singles = ['herald', 'soketi', 'floor'].map((t) => [single(t, 10), single(t, ctx.interval)]);
+if (singles.every(([busy, idle]) => busy && idle)) {
+    const row = (label, pick) => `| ${label} | ${singles.map(pick).join(' | ')} |`;
+    lines.push('### The fixed part: one subscriber', '');
+    lines.push('Publish → delivery with a single subscriber, i.e. without a fan-out: the request, for Herald authentication and the durable write, and the hand-off to the socket.', '');
+    lines.push('| Publishes | Herald | soketi | floor (not a server) |', '| --- | --- | --- | --- |');
+    lines.push(row(`${singles[0][0].publishes}, 10 ms apart: p50 (p99)`, ([busy]) => `${ms(busy.p50)} (${ms(busy.p99)})`));
+    lines.push(row(`${singles[0][1].publishes}, ${ctx.interval} ms apart: p50 (p99)`, ([, idle]) => `${ms(idle.p50)} (${ms(idle.p99)})`));
+    lines.push(row('p50 cost of the idle spell', ([busy, idle]) => `+${ms(idle.p50 - busy.p50)}`));
+    lines.push('');
+}
 const table = lines.join('\n');
 process.stdout.write(table + '\n');
 
@@ -86,6 +102,11 @@ ${table}
   The driver does not read during a fan-out: it reads every socket ${raw[0].drainAtMs} ms after each publish (and then every 200 ms until all arrived), so the
   subscribers take no CPU from the server while it fans out, as remote subscribers would not. (Until the change that brought this driver, a Node driver
   read every frame as it came, on the same two cores, ~7.5 µs of CPU per delivery during the fan-out; that put one floor under every server.)
+- **The fixed part:** after the runs, each server gets 200 publishes 10 ms apart and then ${ctx.publishes} publishes ${ctx.interval} ms apart to one subscriber
+  (3 unmeasured primers each). A thread or process woken after an idle spell starts later than one woken while the CPUs are busy (on a
+  virtual machine an idle CPU halts, and waking it goes through the host); every hand-off on a publish's path pays that once per step
+  (for Herald: the HTTP server's poller and request thread, the message writer, each database round trip, the fan-out thread, the gateway
+  loops), so the difference between the two rows is what the runs' ${ctx.interval} ms spacing adds to each server's first delivery.
 - **Deliveries per second:** all deliveries / Σ over publishes of (last arrival of that publish − its send time).
 - **Connect + subscribe:** from the first connect until every socket's subscription was acknowledged.
 - **Memory per idle connection:** server memory before connecting and ${3} s after the last subscription acknowledgement, no traffic in between, Δ / N.

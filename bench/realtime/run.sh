@@ -181,6 +181,18 @@ for n in $sizes; do
         sleep 5 # let the server release the closed sockets before the next run
     done
 done
+
+# --- the fixed part of a publish (HTTP, and for Herald authentication and the durable write) with one subscriber:
+# publishes 10 ms apart, then 500 ms apart as in the runs above. The difference is what waking from an idle spell
+# costs each server's path on this machine (every hand-off between threads or processes pays it).
+for target in herald soketi floor; do
+    cfg="$herald_cfg"
+    [ "$target" = soketi ] && cfg="$soketi_cfg"
+    [ "$target" = floor ] && cfg="$floor_cfg"
+    echo "bench/realtime: N=1 $target, publishes 10 ms and 500 ms apart" >&2
+    drive --target "$target" --n 1 --publishes 200 --interval 10 --drainAt 5 --idleWait 0 --config "$cfg" >"$tmp/single-$target-10.json"
+    drive --target "$target" --n 1 --publishes "$publishes" --interval "$interval" --idleWait 0 --config "$cfg" >"$tmp/single-$target-$interval.json"
+done
 elapsed=$(( $(date +%s) - started ))
 
 context="$(cat <<EOF
