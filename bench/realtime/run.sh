@@ -158,11 +158,16 @@ floor_cfg="$(head -1 "$tmp/floor.out")"
 # baselines to settle. Measured on Herald: after 60 publishes in all, one publish to one subscriber took 6-7 ms; after
 # the 2,000, 4.5 ms (its JIT had compiled the per-publish path). With 1,000 subscribers and 5 publishes its JIT still
 # took ~0.5 s of CPU during the measured 10,000-subscriber run; after 10 at 10,000, 0.65 s; after 30, 0.15 s.
+config_of() {
+    case "$1" in
+        herald) echo "$herald_cfg" ;;
+        soketi) echo "$soketi_cfg" ;;
+        floor) echo "$floor_cfg" ;;
+    esac
+}
 started=$(date +%s)
 for target in herald soketi floor; do
-    cfg="$herald_cfg"
-    [ "$target" = soketi ] && cfg="$soketi_cfg"
-    [ "$target" = floor ] && cfg="$floor_cfg"
+    cfg="$(config_of "$target")"
     echo "bench/realtime: warm-up $target (not measured)" >&2
     drive --target "$target" --n 1 --publishes 2000 --interval 10 --drainAt 5 --primers 0 --config "$cfg" >"$tmp/warmup-hot-$target.json"
     drive --target "$target" --n "$max_n" --publishes 30 --interval "$interval" --config "$cfg" >"$tmp/warmup-$target.json"
@@ -172,9 +177,7 @@ sleep 10
 # --- the runs: at each N, Herald, then soketi, then the floor (all up the whole time; the idle ones are idle)
 for n in $sizes; do
     for target in herald soketi floor; do
-        cfg="$herald_cfg"
-        [ "$target" = soketi ] && cfg="$soketi_cfg"
-        [ "$target" = floor ] && cfg="$floor_cfg"
+        cfg="$(config_of "$target")"
         echo "bench/realtime: N=$n $target" >&2
         drive --target "$target" --n "$n" --publishes "$publishes" --interval "$interval" --config "$cfg" \
             >"$tmp/result-$target-$n.json"
@@ -186,9 +189,7 @@ done
 # publishes 10 ms apart, then 500 ms apart as in the runs above. The difference is what waking from an idle spell
 # costs each server's path on this machine (every hand-off between threads or processes pays it).
 for target in herald soketi floor; do
-    cfg="$herald_cfg"
-    [ "$target" = soketi ] && cfg="$soketi_cfg"
-    [ "$target" = floor ] && cfg="$floor_cfg"
+    cfg="$(config_of "$target")"
     echo "bench/realtime: N=1 $target, publishes 10 ms and 500 ms apart" >&2
     drive --target "$target" --n 1 --publishes 200 --interval 10 --drainAt 5 --idleWait 0 --config "$cfg" >"$tmp/single-$target-10.json"
     drive --target "$target" --n 1 --publishes "$publishes" --interval "$interval" --idleWait 0 --config "$cfg" >"$tmp/single-$target-$interval.json"
