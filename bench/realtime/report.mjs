@@ -102,8 +102,8 @@ ${table}
   The driver does not read during a fan-out: it reads every socket ${raw[0].drainAtMs} ms after each publish (and then every 200 ms until all arrived), so the
   subscribers take no CPU from the server while it fans out, as remote subscribers would not. (Until the change that brought this driver, a Node driver
   read every frame as it came, on the same two cores, ~7.5 µs of CPU per delivery during the fan-out; that put one floor under every server.)
-- **The fixed part:** after the runs, each server gets 200 publishes 10 ms apart and then ${ctx.publishes} publishes ${ctx.interval} ms apart to one subscriber
-  (3 unmeasured primers each). A thread or process woken after an idle spell starts later than one woken while the CPUs are busy (on a
+- **The fixed part:** after the runs, each server gets ${singles[0][0]?.publishes} publishes 10 ms apart and then ${singles[0][1]?.publishes} publishes ${ctx.interval} ms apart to one subscriber
+  (${singles[0][0]?.primers} unmeasured primers each). A thread or process woken after an idle spell starts later than one woken while the CPUs are busy (on a
   virtual machine an idle CPU halts, and waking it goes through the host); every hand-off on a publish's path pays that once per step
   (for Herald: the HTTP server's poller and request thread, the message writer, each database round trip, the fan-out thread, the gateway
   loops), so the difference between the two rows is what the runs' ${ctx.interval} ms spacing adds to each server's first delivery.
