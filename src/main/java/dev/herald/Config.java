@@ -1,5 +1,7 @@
 package dev.herald;
 
+import dev.herald.auth.Authenticator;
+
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -58,6 +60,12 @@ public record Config(
         Settings s = new Settings(merged);
         int port = s.integer("HERALD_PORT", 8080, 0, 65535);
         String publicUrl = s.text("HERALD_PUBLIC_URL", "http://localhost:" + port);
+        String adminToken = s.text("HERALD_ADMIN_TOKEN", null);
+        if (adminToken != null && adminToken.length() > Authenticator.MAX_SECRET_LENGTH) {
+            // Longer bearer secrets are refused unread, so such a token could never be used: say so at start.
+            throw new IllegalArgumentException("HERALD_ADMIN_TOKEN must be at most " + Authenticator.MAX_SECRET_LENGTH
+                    + " characters, got " + adminToken.length());
+        }
         return new Config(
                 s.text("HERALD_HOST", "127.0.0.1"),
                 port,
@@ -65,7 +73,7 @@ public record Config(
                 publicUrl,
                 Path.of(s.text("HERALD_DATA_DIR", "./data")).toAbsolutePath().normalize(),
                 s.text("HERALD_DATABASE_URL", null),
-                s.text("HERALD_ADMIN_TOKEN", null),
+                adminToken,
                 s.integer("HERALD_WORKERS", 2, 1, 256),
                 s.integer("HERALD_DB_POOL_SIZE", 16, 2, 512),
                 s.bool("HERALD_DEMO", false),

@@ -4,6 +4,7 @@ import dev.herald.web.ApiException;
 import dev.herald.web.Http;
 import io.helidon.webserver.http.ServerRequest;
 
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
@@ -18,9 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Authenticator {
     static final Duration CACHE_TTL = Duration.ofSeconds(30);
     private static final int CACHE_MAX = 50_000;
+    public static final int MAX_SECRET_LENGTH = 200;
 
     private final AuthStore store;
-    private final String adminToken;
+    private final byte[] adminTokenHash;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(Credential credential, long expiresAtNanos) {
@@ -28,7 +30,7 @@ public final class Authenticator {
 
     public Authenticator(AuthStore store, String adminToken) {
         this.store = store;
-        this.adminToken = adminToken;
+        this.adminTokenHash = Secrets.hash(adminToken);
     }
 
     public Credential authenticate(ServerRequest req) {
@@ -41,11 +43,14 @@ public final class Authenticator {
     }
 
     public Optional<Credential> resolve(String secret) {
-        Optional<Credential> remembered = remembered(secret);
-        if (remembered.isPresent() || !storedKind(secret)) {
-            return remembered;
+        if (!plausible(secret)) {
+            return Optional.empty();
         }
-        byte[] hash = Secrets.hash(secret); // a second time on a miss: nothing beside the query that follows
+        byte[] hash = Secrets.hash(secret);
+        Optional<Credential> known = remembered(secret, hash);
+        if (known.isPresent() || !storedKind(secret)) {
+            return known;
+        }
         String cacheKey = HexFormat.of().formatHex(hash);
         Optional<Credential> found = secret.startsWith(Secrets.API_KEY_PREFIX) ? store.findApiKey(hash) : store.findUserToken(hash);
         found.ifPresentOrElse(credential -> {
@@ -62,22 +67,27 @@ public final class Authenticator {
      * token resolved within {@link #CACHE_TTL}); empty says nothing about its validity: ask {@link #resolve}.
      */
     public Optional<Credential> remembered(String secret) {
-        if (secret.isEmpty() || secret.length() > 200) {
-            return Optional.empty();
-        }
-        if (Secrets.constantTimeEquals(secret, adminToken)) {
+        return plausible(secret) ? remembered(secret, Secrets.hash(secret)) : Optional.empty();
+    }
+
+    private Optional<Credential> remembered(String secret, byte[] hash) {
+        if (MessageDigest.isEqual(hash, adminTokenHash)) {
             return Optional.of(new Credential.Admin());
         }
         if (!storedKind(secret)) {
             return Optional.empty();
         }
-        Cached cached = cache.get(HexFormat.of().formatHex(Secrets.hash(secret)));
+        Cached cached = cache.get(HexFormat.of().formatHex(hash));
         return cached != null && cached.expiresAtNanos() - System.nanoTime() > 0 ? Optional.of(cached.credential()) : Optional.empty();
+    }
+
+    /** Longer secrets are refused before hashing: no credential Herald issues comes near it. */
+    private static boolean plausible(String secret) {
+        return !secret.isEmpty() && secret.length() <= MAX_SECRET_LENGTH;
     }
 
     /** An API key or a user token: what the database holds (by hash) and the cache remembers. */
     private static boolean storedKind(String secret) {
-        return secret.length() <= 200
-                && (secret.startsWith(Secrets.API_KEY_PREFIX) || secret.startsWith(Secrets.USER_TOKEN_PREFIX));
+        return secret.startsWith(Secrets.API_KEY_PREFIX) || secret.startsWith(Secrets.USER_TOKEN_PREFIX);
     }
 }

@@ -26,8 +26,4 @@ public final class Secrets {
             throw new IllegalStateException(e);
         }
     }
-
-    public static boolean constantTimeEquals(String a, String b) {
-        return MessageDigest.isEqual(hash(a), hash(b));
-    }
 }

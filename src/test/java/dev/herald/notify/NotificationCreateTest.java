@@ -112,6 +112,8 @@ class NotificationCreateTest {
     void credentialsAreChecked() {
         assertEquals(401, TestServer.as(null).post("/api/v1/notifications", valid()).status());
         assertEquals(401, TestServer.as("hk_not_a_real_key").post("/api/v1/notifications", valid()).status());
+        assertEquals(401, TestServer.as("hk_" + "x".repeat(300)).post("/api/v1/notifications", valid()).status());
+        assertEquals(401, TestServer.as(TestServer.ADMIN_TOKEN + "x").post("/api/v1/notifications", valid()).status());
         Api.Response noPermission = TestServer.as(world.appKey("chat:read")).post("/api/v1/notifications", valid());
         assertEquals(403, noPermission.status(), noPermission::toString);
         assertEquals("forbidden", noPermission.json().path("error").path("type").asText());
