@@ -3,7 +3,7 @@ package dev.herald;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,8 @@ class ShutdownTest {
         String jdbcUrl = TestServer.get().database().jdbi().withHandle(h -> h.getConnection().getMetaData().getURL());
         String user = TestServer.get().database().jdbi().withHandle(h -> h.getConnection().getMetaData().getUserName());
         int port = TestServer.freePort();
-        Config config = new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, Files.createTempDirectory("herald-node2-"),
+        Path node2Dir = TempDirs.create("herald-node2-");
+        Config config = new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, node2Dir,
                 jdbcUrl.contains("user=") ? jdbcUrl : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "user=" + user,
                 TestServer.ADMIN_TOKEN, 1, 4, false, true, dev.herald.push.PushFakes.get().config());
         Main.Running node2 = Main.start(config);
@@ -48,6 +49,7 @@ class ShutdownTest {
                 }
             }
         }
+        TempDirs.delete(node2Dir);
         int accepted = 0;
         for (Future<Api.Response> f : sent) {
             Api.Response r = f.get();

@@ -36,7 +36,7 @@ class SignalStopTest {
 
     @Test
     void sigtermStopsHeraldAndItsEmbeddedDatabaseInOrder() throws Exception {
-        Path dataDir = Files.createTempDirectory("herald-signal-");
+        Path dataDir = TempDirs.create("herald-signal-");
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.herald.Main")
                 .redirectErrorStream(true);
@@ -91,6 +91,8 @@ class SignalStopTest {
                 herald.waitFor(20, TimeUnit.SECONDS);
             }
             herald.destroyForcibly();
+            herald.waitFor(20, TimeUnit.SECONDS);
+            TempDirs.delete(dataDir);
         }
     }
 

@@ -5,7 +5,6 @@ import dev.herald.push.PushFakes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -17,6 +16,7 @@ public final class TestServer {
     public static final String ADMIN_TOKEN = "ha_test_admin_token_for_the_suite";
     private static Main.Running running;
     private static Config config;
+    private static Path dataDir;
 
     private TestServer() {
     }
@@ -24,7 +24,7 @@ public final class TestServer {
     public static synchronized Main.Running get() {
         if (running == null) {
             try {
-                Path dataDir = Files.createTempDirectory("herald-test-");
+                dataDir = TempDirs.create("herald-test-");
                 int port = freePort();
                 config = new Config("127.0.0.1", port, 0, "http://127.0.0.1:" + port, dataDir,
                         System.getenv("HERALD_TEST_DATABASE_URL"), ADMIN_TOKEN, 2, 24, false, true, PushFakes.get().config());
@@ -47,6 +47,7 @@ public final class TestServer {
         if (running != null) {
             running.close();
             running = null;
+            TempDirs.delete(dataDir);
         }
     }
 

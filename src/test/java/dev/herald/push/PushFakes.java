@@ -41,6 +41,7 @@ public final class PushFakes {
         });
         web = FakeServer.http(request -> next(request.path(), FakeServer.Answer.of(201).with("location", "/m/" + System.nanoTime())));
         trustPem = Files.createTempFile("herald-push-trust", ".pem");
+        trustPem.toFile().deleteOnExit();
         Files.writeString(trustPem, "-----BEGIN CERTIFICATE-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(TestTls.get().certificate().getEncoded())
                 + "\n-----END CERTIFICATE-----\n");
