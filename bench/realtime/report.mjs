@@ -1,11 +1,34 @@
 // bench/realtime: turns Drive.java's result files into the markdown table (stdout) and bench/results/realtime.md.
-//   node report.mjs <dir with result-<target>-<n>.json> '<context json>' <output .md>
+//   node report.mjs <dir with result-<target>-<n>-<round>.json> '<context json>' <output .md>
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [dir, contextJson, outFile] = process.argv.slice(2);
 const ctx = JSON.parse(contextJson);
 const sizes = ctx.sizes.split(/\s+/).filter(Boolean).map(Number);
-const load = (t, n) => JSON.parse(readFileSync(`${dir}/result-${t}-${n}.json`, 'utf8'));
+const rounds = ctx.rounds ?? 1;
+const file = (t, n, r) => `${dir}/result-${t}-${n}-${r}.json`;
+const roundsOf = (t, n) => Array.from({ length: rounds }, (_, i) => file(t, n, i + 1)).filter(existsSync)
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')));
+const median = (values) => {
+    const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+    if (!sorted.length) return NaN;
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+// One target's rounds at one N as one result: each figure the median of the rounds', the counts summed, max the largest.
+const load = (t, n) => {
+    const rs = roundsOf(t, n);
+    const med = (k) => median(rs.map((r) => r[k]));
+    const sum = (k) => rs.reduce((a, r) => a + r[k], 0);
+    return {
+        ...rs[0], rounds: rs,
+        subscribed: sum('subscribed'), n: sum('n'), delivered: sum('delivered'), expectedDeliveries: sum('expectedDeliveries'),
+        connectFailures: sum('connectFailures'), connectFailureSamples: rs.flatMap((r) => r.connectFailureSamples),
+        max: Math.max(...rs.map((r) => r.max)),
+        ...Object.fromEntries(['p50', 'p99', 'deliveriesPerSec', 'firstDeliveryMedianMs', 'fanoutSpanMedianMs', 'connectMs',
+            'rssPerConn', 'heapPerConn'].map((k) => [k, med(k)])),
+    };
+};
 
 const ms = (v) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : 'n/a');
 const sec = (v) => `${(v / 1000).toFixed(2)} s`;
@@ -20,7 +43,7 @@ for (const n of sizes) {
     const h = load('herald', n);
     const s = load('soketi', n);
     // The floor (FloorServer.java): one write per socket and nothing else, on the same cores and driver.
-    const f = existsSync(`${dir}/result-floor-${n}.json`) ? load('floor', n) : null;
+    const f = existsSync(file('floor', n, 1)) ? load('floor', n) : null;
     const fl = (v) => (f ? ` ${v(f)} |` : '');
     const complete = (r) => r.subscribed === r.n && r.delivered === r.expectedDeliveries;
     // Herald's memory figure for the target: the larger of its JVM's RSS delta and its heap-after-GC delta.
@@ -33,7 +56,7 @@ for (const n of sizes) {
         complete: complete(h),
     };
     for (const v of Object.values(checks)) if (v === false) allPass = false;
-    lines.push(`### N = ${int(n)} subscribers, ${h.publishes} publishes ${h.intervalMs} ms apart`, '');
+    lines.push(`### N = ${int(n)} subscribers, ${h.publishes} publishes ${h.intervalMs} ms apart${rounds > 1 ? `, median of ${rounds} rounds` : ''}`, '');
     lines.push(`| Metric | Herald | soketi | Target | Herald vs target${f ? ' | floor (not a server)' : ''} |`);
     lines.push(`| --- | --- | --- | --- | ---${f ? ' | ---' : ''} |`);
     lines.push(`| Subscribed / deliveries received | ${int(h.subscribed)} of ${int(h.n)} / ${int(h.delivered)} of ${int(h.expectedDeliveries)} | ${int(s.subscribed)} of ${int(s.n)} / ${int(s.delivered)} of ${int(s.expectedDeliveries)} | all | ${verdict(checks.complete)}${complete(s) ? '' : ' (soketi incomplete)'} |${fl((r) => `${int(r.subscribed)} / ${int(r.delivered)}`)}`);
@@ -45,6 +68,18 @@ for (const n of sizes) {
     lines.push(`| Connect + subscribe, all ${int(n)} | ${sec(h.connectMs)} | ${sec(s.connectMs)} | ${n >= 10000 ? '≤ 2 s' : '—'} | ${checks.connect == null ? '—' : verdict(checks.connect)} |${fl((r) => sec(r.connectMs))}`);
     lines.push(`| Memory per idle connection | ${kb(hMem)} (JVM RSS Δ ${kb(h.rssPerConn)}, heap-after-GC Δ ${kb(h.heapPerConn)}) | ${kb(s.rssPerConn)} (RSS Δ) | ≤ soketi | ${checks.mem == null ? 'n/a (soketi RSS fell: GC noise)' : verdict(checks.mem)} |${fl((r) => `${kb(r.rssPerConn)} (RSS Δ)`)}`);
     lines.push('');
+    if (rounds > 1) {
+        // Each round's own figures, so a round the median passed over is still in view.
+        const fig = (r) => `${ms(r.p99)} · ${rate(r.deliveriesPerSec)} · ${sec(r.connectMs)}`;
+        lines.push(`| Round: p99 · deliveries/s · connect + subscribe | Herald | soketi | Herald ÷ soketi: p99 · rate${f ? ' | floor' : ''} |`);
+        lines.push(`| --- | --- | --- | ---${f ? ' | ---' : ''} |`);
+        h.rounds.forEach((hr, i) => {
+            const sr = s.rounds[i];
+            const fr = f?.rounds[i];
+            lines.push(`| ${i + 1} | ${fig(hr)} | ${sr ? fig(sr) : 'n/a'} | ${sr ? `${(hr.p99 / sr.p99).toFixed(2)}× · ${(hr.deliveriesPerSec / sr.deliveriesPerSec).toFixed(2)}×` : 'n/a'} |${f ? ` ${fr ? fig(fr) : 'n/a'} |` : ''}`);
+        });
+        lines.push('');
+    }
     const failures = [h, s].filter((r) => r.connectFailures > 0).map((r) => `${r.target}: ${r.connectFailures} sockets failed to subscribe, e.g. ${JSON.stringify(r.connectFailureSamples)}`);
     if (failures.length) lines.push(...failures.map((f) => `- ${f}`), '');
 }
@@ -67,13 +102,13 @@ if (singles.every(([busy, idle]) => busy && idle)) {
 const table = lines.join('\n');
 process.stdout.write(table + '\n');
 
-const raw = sizes.flatMap((n) => ['herald', 'soketi', 'floor'].filter((t) => existsSync(`${dir}/result-${t}-${n}.json`)).map((t) => load(t, n)));
+const raw = sizes.flatMap((n) => ['herald', 'soketi', 'floor'].flatMap((t) => roundsOf(t, n)));
 const md = `# Realtime fan-out: Herald vs soketi
 
 Written by \`bench/realtime/run.sh\` (revision \`${ctx.revision}\`). ${allPass ? 'All targets met.' : 'Not all targets met.'}
 
 One message fanned out to N WebSocket subscribers of one channel on one node, ${ctx.publishes} publishes ${ctx.interval} ms apart,
-Herald and soketi ${ctx.soketi} in the same run on the same machine, with the floor beside them (all up the whole time; at each N Herald runs first, then soketi, then the floor).
+Herald and soketi ${ctx.soketi} in the same run on the same machine, with the floor beside them (all up the whole time; at each N ${rounds > 1 ? `${rounds} rounds, each running Herald` : 'Herald runs'} first, then soketi, then the floor${rounds > 1 ? '; each figure is the median of the rounds\' (max: the largest), the rounds\' own figures follow each table' : ''}).
 
 ${table}
 ## How it was measured
@@ -107,13 +142,17 @@ ${table}
   virtual machine an idle CPU halts, and waking it goes through the host); every hand-off on a publish's path pays that once per step
   (for Herald: the HTTP server's poller and request thread, the message writer, each database round trip, the fan-out thread, the gateway
   loops), so the difference between the two rows is what the runs' ${ctx.interval} ms spacing adds to each server's first delivery.
+- **Rounds:** ${rounds > 1 ? `${rounds} at each N, each one the three servers back to back; a figure is the median of the rounds', counts are summed.` : 'one (a trial setting).'}
+  The machine has slow spells of tens of seconds (a VM's host is shared) that hit whichever server runs then: in one-round runs
+  soketi's publish → last delivery went from ~170 to ~110 ms between two publishes, Herald's from ~57 to ~80 ms, and the floor's p99 was 97 ms in one
+  run and 50 ms in the next. With one round such a spell alone decided a verdict, either way; the median of ${rounds > 1 ? rounds : 'three'} rounds is not moved by one.
 - **Deliveries per second:** all deliveries / Σ over publishes of (last arrival of that publish − its send time).
 - **Connect + subscribe:** from the first connect until every socket's subscription was acknowledged.
 - **Memory per idle connection:** server memory before connecting and ${3} s after the last subscription acknowledgement, no traffic in between, Δ / N.
   soketi: VmRSS of its process (\`/proc/<pid>/status\`; no GC forced; the baseline once its RSS has stopped moving, < 1 MiB over 2 s, as V8 shrinks its heap for a while after a busy run). Herald: VmRSS of its JVM (\`/proc/self/status\`) and, separately, Java heap used after
   three \`System.gc()\` calls (HeraldServer's \`/mem\`), both read after those collections; the target is judged on the larger of the two.
   The embedded PostgreSQL is a separate process and is not counted (idle connections do not touch it after subscribing).
-- Total time of the warm-up and the runs (after build and setup): ${Math.floor(ctx.elapsed / 60)} min ${ctx.elapsed % 60} s.${ctx.sizes !== '1000 10000' || ctx.users !== 100 ? `\n- **Non-default trial settings:** sizes ${ctx.sizes}, users ${ctx.users}.` : ''}
+- Total time of the warm-up and the runs (after build and setup): ${Math.floor(ctx.elapsed / 60)} min ${ctx.elapsed % 60} s.${ctx.sizes !== '1000 10000' || ctx.users !== 100 || rounds !== 3 ? `\n- **Non-default trial settings:** sizes ${ctx.sizes}, users ${ctx.users}, rounds ${rounds}.` : ''}
 
 <details><summary>Raw driver results</summary>
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The realtime fan-out benchmark: one message fanned out to N WebSocket subscribers of one channel on one node
 # (N = 1,000, then 10,000; 20 publishes 500 ms apart), Herald next to soketi doing the same in the same run, and next
-# to a floor (FloorServer.java: one write per socket and nothing else) that shows what these cores allow any server.
+# to a floor (FloorServer.java: one write per socket and nothing else) that shows what these cores allow any server;
+# three rounds of the three at each N, each figure the median of its rounds.
 # Prints a markdown table with PASS/FAIL against the targets and writes it, with the run's context, to
 # bench/results/realtime.md. Stops everything it started.
 #
@@ -16,6 +17,7 @@
 # Environment (for trial runs; results then say so):
 #   BENCH_RT_SIZES      subscriber counts, default "1000 10000"
 #   BENCH_RT_USERS      Herald users the subscribers are spread over (round-robin), default 100
+#   BENCH_RT_ROUNDS     rounds at each N (each runs Herald, soketi and the floor back to back), default 3
 #   BENCH_JAVA_OPTS     extra JVM options for Herald
 set -euo pipefail
 
@@ -33,6 +35,7 @@ fi
 
 sizes="${BENCH_RT_SIZES:-1000 10000}"
 users="${BENCH_RT_USERS:-100}"
+rounds="${BENCH_RT_ROUNDS:-3}"
 publishes=20
 interval=500
 soketi_port=6001
@@ -174,14 +177,20 @@ for target in herald soketi floor; do
 done
 sleep 10
 
-# --- the runs: at each N, Herald, then soketi, then the floor (all up the whole time; the idle ones are idle)
+# --- the runs: at each N, rounds of Herald, then soketi, then the floor (all up the whole time; the idle ones are idle).
+# The report takes each figure's median over the rounds. This machine has slow spells of tens of seconds that hit
+# whichever server runs then: within one run soketi's publish -> last delivery went from ~170 ms to ~110 ms between
+# two publishes, Herald's from ~57 to ~80 ms, the floor's p99 was 97 ms in one run and 50 ms in the next; with one
+# round such a spell alone decided a verdict, either way.
 for n in $sizes; do
-    for target in herald soketi floor; do
-        cfg="$(config_of "$target")"
-        echo "bench/realtime: N=$n $target" >&2
-        drive --target "$target" --n "$n" --publishes "$publishes" --interval "$interval" --config "$cfg" \
-            >"$tmp/result-$target-$n.json"
-        sleep 5 # let the server release the closed sockets before the next run
+    for round in $(seq "$rounds"); do
+        for target in herald soketi floor; do
+            cfg="$(config_of "$target")"
+            echo "bench/realtime: N=$n round $round/$rounds $target" >&2
+            drive --target "$target" --n "$n" --publishes "$publishes" --interval "$interval" --config "$cfg" \
+                >"$tmp/result-$target-$n-$round.json"
+            sleep 5 # let the server release the closed sockets before the next run
+        done
     done
 done
 
@@ -201,7 +210,7 @@ context="$(cat <<EOF
  "node":"$(node --version)","node18":"$("$node18" --version)","cpus":$(nproc),
  "cpu":"$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/"/\\"/g')",
  "memMiB":$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo),"users":$users,
- "publishes":$publishes,"interval":$interval,"sizes":"$sizes","elapsed":$elapsed,"ulimit":"$(ulimit -n)",
+ "publishes":$publishes,"interval":$interval,"sizes":"$sizes","rounds":$rounds,"elapsed":$elapsed,"ulimit":"$(ulimit -n)",
  "javaOpts":"${BENCH_JAVA_OPTS:-}",
  "soketi":"$(node -p "require('$here/node_modules/@soketi/soketi/package.json').version")",
  "uws":"$(node -p "require('$here/node_modules/uWebSockets.js/package.json').name + '@' + require('$here/node_modules/uWebSockets.js/package.json').version")"}
