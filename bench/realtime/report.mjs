@@ -85,8 +85,8 @@ for (const n of sizes) {
 }
 // The fixed part: one subscriber, publishes 10 ms apart (the CPUs kept busy) and as far apart as in the runs.
 const single = (t, interval) => {
-    const file = `${dir}/single-${t}-${interval}.json`;
-    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+    const path = `${dir}/single-${t}-${interval}.json`;
+    return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
 };
 const singles = ['herald', 'soketi', 'floor'].map((t) => [single(t, 10), single(t, ctx.interval)]);
 if (singles.every(([busy, idle]) => busy && idle)) {
